@@ -1,0 +1,1 @@
+"""Benchmarks, each measured side by side with the peers it competes with."""

@@ -1,0 +1,20 @@
+"""Names and placeholder values that every part of the project agrees on."""
+
+from __future__ import annotations
+
+__all__ = [
+    "DEFAULT_REQUEST_METRIC",
+    "OVERFLOW_VALUE",
+    "UNMATCHED_ROUTE",
+]
+
+#: The metric that the middleware, the adapters and the OpenTelemetry bridge
+#: record one stat per HTTP request under.
+DEFAULT_REQUEST_METRIC = "HTTP Requests"
+
+#: The ``route`` of a request that matched no route template. Raw paths are
+#: never recorded unless asked for, so they cannot explode the number of values.
+UNMATCHED_ROUTE = "__unmatched__"
+
+#: What a meta value becomes once its key has used up its cardinality budget.
+OVERFLOW_VALUE = "__other__"
