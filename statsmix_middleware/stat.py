@@ -42,6 +42,7 @@ MAX_META_KEYS = 50
 MAX_META_KEY_LENGTH = 100
 MAX_META_VALUE_LENGTH = 1000
 
+_VALUE_LIMIT = 10**MAX_VALUE_DIGITS
 _EMPTY_META: Mapping[str, MetaValue] = MappingProxyType({})
 
 
@@ -88,17 +89,21 @@ class Stat:
         generated_at: datetime | str | int | float | None = None,
         profile_id: int | str | None = None,
     ) -> None:
-        fields = (
-            validate_name(name),
-            validate_value(value),
-            _EMPTY_META if meta is None else validate_meta(meta),
-            None if ref_id is None else validate_ref_id(ref_id),
+        _set = object.__setattr__
+        _set(self, "name", validate_name(name))
+        _set(self, "value", validate_value(value))
+        _set(self, "meta", _EMPTY_META if meta is None else validate_meta(meta))
+        _set(self, "ref_id", None if ref_id is None else validate_ref_id(ref_id))
+        _set(
+            self,
+            "generated_at",
             utc_now() if generated_at is None else parse_timestamp(generated_at),
+        )
+        _set(
+            self,
+            "profile_id",
             None if profile_id is None else validate_profile_id(profile_id),
         )
-
-        for slot, field in zip(self.__slots__, fields, strict=True):
-            object.__setattr__(self, slot, field)
 
     def replace(self, **changes: Any) -> Stat:
         """Return a copy with some fields changed and validated again."""
@@ -163,6 +168,9 @@ class Stat:
 
 def validate_name(name: object) -> str:
     """Return ``name`` if it is a usable metric name, else raise."""
+    if type(name) is str and 0 < len(name) <= MAX_NAME_LENGTH and not name.isspace():
+        return name
+
     if not isinstance(name, str):
         raise TypeError(f"name must be a string, not {type(name).__name__}")
     if not name.strip():
@@ -176,6 +184,9 @@ def validate_name(name: object) -> str:
 
 def validate_value(value: object) -> Number:
     """Return ``value`` if it is a number StatsMix can store, else raise."""
+    if type(value) is int and -_VALUE_LIMIT < value < _VALUE_LIMIT:
+        return value
+
     if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
         raise TypeError(
             f"value must be an int, float or Decimal, not {type(value).__name__}"
@@ -188,7 +199,7 @@ def validate_value(value: object) -> Number:
     if not finite:
         raise ValueError(f"value must be finite, not {value!r}")
 
-    if abs(value) >= 10**MAX_VALUE_DIGITS:
+    if abs(value) >= _VALUE_LIMIT:
         raise ValueError(
             f"value {value!r} has more than {MAX_VALUE_DIGITS} digits before the point"
         )
@@ -202,9 +213,17 @@ def validate_meta(meta: object) -> Mapping[str, MetaValue]:
     if len(meta) > MAX_META_KEYS:
         raise ValueError(f"meta has {len(meta)} keys; at most {MAX_META_KEYS} allowed")
 
-    for key, item in meta.items():
+    copy = dict(meta)
+    for key, item in copy.items():
+        if (
+            type(key) is str
+            and type(item) is str
+            and 0 < len(key) <= MAX_META_KEY_LENGTH
+            and len(item) <= MAX_META_VALUE_LENGTH
+        ):
+            continue
         _check_meta_item(key, item)
-    return MappingProxyType(dict(meta))
+    return MappingProxyType(copy)
 
 
 def _check_meta_item(key: object, item: object) -> None:
