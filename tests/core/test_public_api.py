@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import re
+import types
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+
+import statsmix_middleware
+
+ROOT = Path(__file__).resolve().parents[2]
+PYPROJECTS = sorted(
+    [ROOT / "pyproject.toml"]
+    + list(ROOT.glob("server/pyproject.toml"))
+    + list(ROOT.glob("integrations/*/pyproject.toml"))
+)
+
+
+def test_all_lists_exactly_the_public_names() -> None:
+    public = {
+        name
+        for name, value in vars(statsmix_middleware).items()
+        if not name.startswith("_")
+        and not isinstance(value, types.ModuleType)
+        and name != "annotations"
+    }
+
+    assert set(statsmix_middleware.__all__) - {"__version__"} == public
+
+
+def test_every_exported_name_resolves() -> None:
+    for name in statsmix_middleware.__all__:
+        assert getattr(statsmix_middleware, name) is not None
+
+
+@pytest.mark.parametrize("pyproject", PYPROJECTS, ids=lambda p: p.parent.name)
+def test_every_distribution_shares_the_version(pyproject: Path) -> None:
+    match = re.search(r'^name = "([^"]+)"', pyproject.read_text(), re.MULTILINE)
+    assert match is not None, f"{pyproject} names no distribution"
+    name = match.group(1)
+
+    assert metadata.version(name) == statsmix_middleware.__version__
