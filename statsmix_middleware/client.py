@@ -130,6 +130,23 @@ class Client:
         except Exception:
             self._record_failure("send")
 
+    def _send_trusted(self, stat: Stat) -> None:
+        """Hand over a stat built from checked parts, as :meth:`track` would.
+
+        The middleware and the decorator build their stats themselves; this
+        applies ``ignore``, ``test_metric_name`` and the failure guard to them.
+        """
+        if self.ignore:
+            return
+
+        try:
+            backend = self._backend
+            if backend is None or self.test_metric_name:
+                backend = self._sender()
+            backend.send(stat)
+        except Exception:
+            self._record_failure("send")
+
     def flush(self, timeout: float | None = None) -> bool:
         """Wait until everything tracked so far is delivered; True if it was."""
         if self._backend is None:

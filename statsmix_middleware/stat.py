@@ -105,6 +105,29 @@ class Stat:
             None if profile_id is None else validate_profile_id(profile_id),
         )
 
+    @classmethod
+    def _trusted(
+        cls,
+        name: str,
+        value: Number,
+        meta: Mapping[str, MetaValue],
+        generated_at: datetime,
+        profile_id: int | None,
+    ) -> Stat:
+        """Build a stat from fields already known to be valid, without checks.
+
+        For the per-request and per-call paths of the middleware and the
+        decorator, which validate their names and options once, up front.
+        """
+        stat = object.__new__(cls)
+        _set_name(stat, name)
+        _set_value(stat, value)
+        _set_meta(stat, meta)
+        _set_ref_id(stat, None)
+        _set_generated_at(stat, generated_at)
+        _set_profile_id(stat, profile_id)
+        return stat
+
     def replace(self, **changes: Any) -> Stat:
         """Return a copy with some fields changed and validated again."""
         fields: dict[str, Any] = {
@@ -164,6 +187,15 @@ class Stat:
             self.generated_at,
             self.profile_id,
         )
+
+
+# The slots' own setters: faster than object.__setattr__ for _trusted.
+_set_name = Stat.__dict__["name"].__set__
+_set_value = Stat.__dict__["value"].__set__
+_set_meta = Stat.__dict__["meta"].__set__
+_set_ref_id = Stat.__dict__["ref_id"].__set__
+_set_generated_at = Stat.__dict__["generated_at"].__set__
+_set_profile_id = Stat.__dict__["profile_id"].__set__
 
 
 def validate_name(name: object) -> str:

@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 from .base import Backend
+from .http import HTTPBackend
 from .memory import MemoryBackend
 from .noop import NoopBackend
 from .test_metric import TestMetricBackend
 
-__all__ = ["Backend", "MemoryBackend", "NoopBackend", "TestMetricBackend"]
+__all__ = [
+    "Backend",
+    "HTTPBackend",
+    "MemoryBackend",
+    "NoopBackend",
+    "TestMetricBackend",
+]

@@ -1,0 +1,91 @@
+"""Whole processes: the flush at interpreter exit, and fork()."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from tests.http.conftest import stored_values
+from tests.live_server import LiveServer
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork()")
+
+
+def run_script(
+    source: str, live_server: LiveServer
+) -> subprocess.CompletedProcess[str]:
+    """Run ``source`` in a fresh interpreter pointed at the live server."""
+    env = {
+        **os.environ,
+        "STATSMIX_URL": live_server.url,
+        "STATSMIX_API_KEY": live_server.api_key,
+    }
+    return subprocess.run(
+        [sys.executable, "-W", "ignore::DeprecationWarning", "-c", source],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_a_process_exiting_without_flush_delivers_everything(
+    live_server: LiveServer,
+) -> None:
+    result = run_script(
+        textwrap.dedent(
+            """
+            import statsmix_middleware as statsmix
+
+            for value in range(300):
+                statsmix.track("At exit", value)
+            """
+        ),
+        live_server,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert sorted(stored_values(live_server.db_path, "At exit")) == list(range(300))
+
+
+def test_fork_child_and_parent_each_deliver_their_own_once(
+    live_server: LiveServer,
+) -> None:
+    """The parent's stats are still queued at fork; only the parent sends them."""
+    result = run_script(
+        textwrap.dedent(
+            """
+            import os
+            from statsmix_middleware import HTTPBackend, Stat
+
+            backend = HTTPBackend(flush_interval=30, batch_size=1000)
+            for value in range(100):
+                backend.send(Stat("Parent", value))
+
+            pid = os.fork()
+            if pid == 0:
+                for value in range(50):
+                    backend.send(Stat("Child", value))
+                delivered = backend.flush(10)
+                counts = dict(backend.counts)
+                ok = delivered and counts["sent"] == 50 and counts["queued"] == 0
+                os._exit(0 if ok else 3)
+
+            for value in range(100, 200):
+                backend.send(Stat("Parent", value))
+            _, status = os.waitpid(pid, 0)
+            assert backend.flush(10), backend.counts
+            assert backend.counts["sent"] == 200, backend.counts
+            raise SystemExit(os.waitstatus_to_exitcode(status))
+            """
+        ),
+        live_server,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert sorted(stored_values(live_server.db_path, "Parent")) == list(range(200))
+    assert sorted(stored_values(live_server.db_path, "Child")) == list(range(50))

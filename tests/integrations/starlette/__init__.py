@@ -1,0 +1,4 @@
+import pytest
+
+pytest.importorskip("starlette")
+pytest.importorskip("statsmix_starlette")
