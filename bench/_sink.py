@@ -1,9 +1,11 @@
 """A local HTTP server that takes the peers' batch posts and counts their events.
 
 Run: ``python -m bench._sink PORT``. Segment posts ``{"batch": [...]}`` to
-``/v1/batch`` and PostHog to ``/batch/``; every POST is answered 200 and its
-events counted. ``GET /count`` answers the running total. It runs in its own
-process, as ``statsmix-server`` does, so that it takes no CPU from the client.
+``/v1/batch``, PostHog to ``/batch/``, our backend ``{"stats": [...]}`` to
+``/api/v2/batch.json``; every POST is answered 200 and its events counted
+(an answer without ``results`` tells our backend that all were stored).
+``GET /count`` answers the running total. It runs in its own process, as
+``statsmix-server`` does, so that it takes no CPU from the client.
 """
 
 from __future__ import annotations
@@ -53,7 +55,9 @@ def _count_events(body: bytes) -> int:
         payload = json.loads(body)
     except ValueError:
         return 0
-    batch = payload.get("batch", []) if isinstance(payload, dict) else []
+    if not isinstance(payload, dict):
+        return 0
+    batch = payload.get("batch", payload.get("stats", []))
     return len(batch) if isinstance(batch, list) else 0
 
 

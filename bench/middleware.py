@@ -7,8 +7,10 @@ the end and closed as a server would. Every variant of a section is timed
 in the same run, interleaved (see ``bench/_timing.py``).
 
 To measure another variant, add a :class:`Variant` to ``ASGI``, ``WSGI`` or
-``CALLS``: ``build`` gets a fresh bare app (or function) and returns what to
-drive.
+``CALLS``: ``build`` gets the bare app (or function) and returns what to
+drive. Wrappers share one bare app; a variant that changes the app it is
+given (``add_middleware``, ``instrument_app``) says ``changes_app=True`` and
+gets one of its own.
 
 Sentry patches the Starlette and Flask classes for the whole process, so
 every other app is built, and served once, before ``sentry_sdk.init``, from
@@ -22,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -43,7 +46,7 @@ from statsmix_middleware import (
     tracked,
 )
 
-ROUNDS = 31
+ROUNDS = 81
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,7 @@ class Variant:
 
     name: str
     build: Callable[[Any], Any]
+    changes_app: bool = False  # gets an app of its own instead of the shared one
     sentry: bool = False  # built after sentry_sdk.init; Sentry bound while run
 
 
@@ -112,9 +116,9 @@ class TwoClocks:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = _perf_counter()
+        started = time.perf_counter()
         await self.app(scope, receive, send)
-        self.samples.append(_perf_counter() - started)
+        self.samples.append(time.perf_counter() - started)
         if len(self.samples) > 100_000:
             self.samples.clear()
 
@@ -155,7 +159,7 @@ ASGI = [
     Variant("two clock readings + append", TwoClocks),
     Variant("statsmix ASGIMiddleware -> MemoryBackend", ours_asgi),
     Variant("opentelemetry-instrumentation-asgi (SDK providers)", otel_asgi),
-    Variant("starlette-exporter", starlette_exporter),
+    Variant("starlette-exporter", starlette_exporter, changes_app=True),
     Variant("sentry-sdk Starlette integration", sentry_starlette, sentry=True),
 ]
 
@@ -163,9 +167,8 @@ ASGI = [
 # -- WSGI variants --------------------------------------------------------------
 
 
-def ours_wsgi(app: Flask) -> Flask:
-    app.wsgi_app = WSGIMiddleware(app.wsgi_app, client=memory_client())  # type: ignore[method-assign]
-    return app
+def ours_wsgi(app: Flask) -> Any:
+    return WSGIMiddleware(app, client=memory_client())
 
 
 def prometheus_flask_exporter(app: Flask) -> Flask:
@@ -193,8 +196,12 @@ def sentry_flask(app: Flask) -> Flask:
 WSGI = [
     Variant("bare Flask", lambda app: app),
     Variant("statsmix WSGIMiddleware -> MemoryBackend", ours_wsgi),
-    Variant("prometheus-flask-exporter", prometheus_flask_exporter),
-    Variant("opentelemetry-instrumentation-flask (SDK providers)", otel_flask),
+    Variant("prometheus-flask-exporter", prometheus_flask_exporter, changes_app=True),
+    Variant(
+        "opentelemetry-instrumentation-flask (SDK providers)",
+        otel_flask,
+        changes_app=True,
+    ),
     Variant("sentry-sdk Flask integration", sentry_flask, sentry=True),
 ]
 
@@ -208,7 +215,7 @@ def pass_through(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
 
 
 def ours_tracked(func: Any) -> Any:
-    return tracked("Calls", timed=True, client=memory_client())(func)
+    return tracked("Calls", client=memory_client())(func)
 
 
 def datadog_timed(func: Any) -> Any:
@@ -221,14 +228,12 @@ def datadog_timed(func: Any) -> Any:
 CALLS = [
     Variant("bare function", lambda func: func),
     Variant("wrapt pass-through", pass_through),
-    Variant("statsmix @tracked(timed=True) -> MemoryBackend", ours_tracked),
+    Variant("statsmix @tracked -> MemoryBackend", ours_tracked),
     Variant("datadog statsd.timed -> closed UDP port", datadog_timed),
 ]
 
 
 # -- helpers ---------------------------------------------------------------------
-
-_perf_counter = __import__("time").perf_counter
 
 
 def otel_providers() -> tuple[Any, Any]:
@@ -410,12 +415,15 @@ def build(loop: asyncio.AbstractEventLoop) -> list[tuple[str, dict[str, Batch]]]
     """Every variant, built in the order Sentry's class patches require."""
     asgi: dict[str, Batch] = {}
     wsgi: dict[str, Batch] = {}
+    # Wrappers share one bare app, so that the rows differ by the wrapper only.
+    shared_starlette, shared_flask = starlette_app(), flask_app()
     for variant in (v for v in ASGI if not v.sentry):
-        app = variant.build(starlette_app())
+        bare = starlette_app() if variant.changes_app else shared_starlette
+        app = variant.build(bare)
         check_asgi(app, loop)
         asgi[variant.name] = asgi_batch(app, loop)
     for variant in (v for v in WSGI if not v.sentry):
-        app = variant.build(flask_app())
+        app = variant.build(flask_app() if variant.changes_app else shared_flask)
         check_wsgi(app)
         wsgi[variant.name] = wsgi_batch(app)
 

@@ -8,24 +8,32 @@ noise falls on all of them. The figure is the median over rounds of stats
 accepted per second, counting only answers of 200 whose items were all
 stored.
 
+For scale, the same client also posts to a bare Starlette endpoint on the
+same uvicorn that reads the body and answers a fixed stat without storing
+anything: the ceiling of one request per stat on this machine.
+
 The figures go into the "Server ingest" section of ``bench/RESULTS.md``.
 """
 
 from __future__ import annotations
 
 import os
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 from bench._timing import versions
-from tests.live_server import LiveServer
+from tests.live_server import LiveServer, free_port
 
 ROUNDS = 5
 TRACK_STATS = 1_000
@@ -86,6 +94,57 @@ def batch_calls(client: httpx.Client, size: int) -> Send:
     return send
 
 
+async def bare_app(scope: Any, receive: Any, send: Any) -> None:
+    """A stand-in for ``track`` that stores nothing (run by uvicorn)."""
+    if scope["type"] != "http":
+        return
+    more = True
+    while more:
+        message = await receive()
+        more = message.get("more_body", False)
+    body = b'{"stat":{"id":1,"value":"1.0"}}'
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-type", b"application/json")],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+@contextmanager
+def bare_server() -> Iterator[str]:
+    """uvicorn serving :func:`bare_app` on a free loopback port."""
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "bench.server_ingest:bare_app",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        cwd=Path(__file__).parent.parent,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
 def measure(ways: dict[str, tuple[Send, int]]) -> dict[str, float]:
     """Median stats per second of each way, interleaved by round."""
     for send, _ in ways.values():
@@ -120,7 +179,7 @@ def format_table(rates: dict[str, float], baseline: str) -> str:
 
 
 def main() -> int:
-    with tempfile.TemporaryDirectory() as directory:
+    with tempfile.TemporaryDirectory() as directory, bare_server() as bare_url:
         server = LiveServer(Path(directory) / "ingest.db")
         server.start()
         try:
@@ -133,7 +192,9 @@ def main() -> int:
                     timeout=60,
                 )
 
+            bare = httpx.Client(base_url=f"{bare_url}/api/v2", timeout=60)
             ways: dict[str, tuple[Send, int]] = {
+                "bare uvicorn, nothing stored": (track_calls(bare), TRACK_STATS),
                 "track": (track_calls(client()), TRACK_STATS),
                 f"track, {THREADS} connections": (
                     track_calls_threaded(client),

@@ -156,7 +156,7 @@ def _share_dashboard(
 
 def _serve_until_interrupted(processes: Processes) -> int:
     print()
-    print("Serving until Ctrl-C.")
+    print("Serving until Ctrl-C.", flush=True)
     try:
         while not processes.dead():
             time.sleep(0.5)

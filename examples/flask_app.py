@@ -65,7 +65,9 @@ def create_app(client: Client | None = None) -> Flask:
 
     @api.get("/posts/<int:post_id>/export")
     def export_post(post_id: int) -> ResponseReturnValue:
-        post = blog.get(post_id) or abort(404)
+        post = blog.get(post_id)
+        if post is None:
+            abort(404)
         # Unsupported formats raise: the request is recorded as a 500.
         return blog.export(post, request.args.get("format", "md"))
 

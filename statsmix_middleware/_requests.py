@@ -66,6 +66,8 @@ class RequestRecorder:
         cardinality_limit: int,
         failures: FailureLog,
     ) -> None:
+        if client is not None and not isinstance(client, Client):
+            raise TypeError(f"client must be a Client, not {type(client).__name__}")
         if value not in ("duration", "count"):
             raise ValueError(f"value must be 'duration' or 'count', not {value!r}")
         if not callable(metric):
@@ -74,21 +76,22 @@ class RequestRecorder:
             if hook is not None and not callable(hook):
                 raise TypeError(f"{option} must be callable, not {type(hook).__name__}")
 
-        paths = _strings("exclude_paths", exclude_paths)
         self.client = client
         self.metric = metric
         self.timed = value == "duration"
-        self.exact_paths = frozenset(p for p in paths if not p.endswith("*"))
-        self.path_prefixes = tuple(p[:-1] for p in paths if p.endswith("*"))
-        methods = _strings("exclude_methods", exclude_methods)
-        self.methods = frozenset(m.upper() for m in methods)
-        self.excludes = bool(self.exact_paths or self.path_prefixes or self.methods)
         self.route_resolver = route_resolver
         self.meta = meta
         self.record_raw_path = record_raw_path
         self.budget = CardinalityBudget(cardinality_limit)
-        self._known: dict[_PlainKey, Mapping[str, MetaValue]] = {}
         self.failures = failures
+        self._known: dict[_PlainKey, Mapping[str, MetaValue]] = {}
+
+        paths = _strings("exclude_paths", exclude_paths)
+        methods = _strings("exclude_methods", exclude_methods)
+        self.exact_paths = frozenset(p for p in paths if not p.endswith("*"))
+        self.path_prefixes = tuple(p[:-1] for p in paths if p.endswith("*"))
+        self.methods = frozenset(m.upper() for m in methods)
+        self.excludes = bool(self.exact_paths or self.path_prefixes or self.methods)
 
     def excluded(self, method: str, path: str) -> bool:
         """Whether this request is left out of the stats entirely."""

@@ -1,15 +1,15 @@
-"""PEP 3333 middleware: one stat per request, sent once the response is closed.
+"""PEP 3333 middleware: one stat per request, sent once the response is over.
 
 The response iterable is wrapped so that the clock stops when the server has
-consumed and closed it, not when the app returns it: a streamed body counts
-in full.
+consumed it to the end (or closed it early), not when the app returns it: a
+streamed body counts in full.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from contextvars import Token
 from datetime import datetime, timezone
 from typing import Any, Literal
@@ -35,8 +35,8 @@ _perf_counter = time.perf_counter
 class WSGIMiddleware:
     """Track every request of a WSGI app as one stat.
 
-    The stat goes to ``metric`` (``"HTTP Requests"``) when the server closes
-    the response, with the duration in milliseconds as its value and the
+    The stat goes to ``metric`` (``"HTTP Requests"``) when the server has read
+    the response to its end or closed it, with the duration in milliseconds as its value and the
     request's ``method``, ``route``, ``status`` and, when the app raised,
     ``error`` in its meta. A response closed before it was exhausted counts
     as status 499: the client went away. Options as for
@@ -91,10 +91,9 @@ class WSGIMiddleware:
         info = RequestInfo(environ.get("REQUEST_METHOD", "GET"))
         environ[ENVIRON_KEY] = info
         path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
-        exchange = _Exchange(
-            self._recorder, environ, info, path, start_response, started
-        )
-        if self._recorder.excluded(info.method, path):
+        recorder = self._recorder
+        exchange = _Exchange(recorder, environ, info, path, start_response, started)
+        if recorder.excludes and recorder.excluded(info.method, path):
             exchange.done = True
 
         exchange.token = enter_request(info)
@@ -198,33 +197,42 @@ class _ClosingIterable:
     # Limitation: the wrapper hides a wsgi.file_wrapper from the server, which
     # then streams the file in Python instead of using sendfile().
 
-    __slots__ = ("_iterable", "_iterator", "_exchange", "_exhausted")
+    __slots__ = ("_iterable", "_chunks", "_exchange", "_exhausted")
 
     def __init__(self, iterable: Iterable[bytes], exchange: _Exchange) -> None:
         self._iterable = iterable
-        self._iterator: Iterator[bytes] | None = None
+        self._chunks: Generator[bytes, None, None] | None = None
         self._exchange = exchange
         self._exhausted = False
 
     def __iter__(self) -> Iterator[bytes]:
-        # An iterator, not a fresh pass: servers may call iter() on it twice.
-        return self
+        # One pass only, however often a server calls iter() on the response.
+        chunks = self._chunks
+        if chunks is None:
+            chunks = self._chunks = self._pass_through()
+        return chunks
 
-    def __next__(self) -> bytes:
-        iterator = self._iterator
-        if iterator is None:
-            iterator = self._iterator = iter(self._iterable)
+    def _pass_through(self) -> Generator[bytes, None, None]:
+        # A plain loop, not ``yield from``: closing this generator must never
+        # close the app's iterable a second time behind close()'s back.
         try:
-            return next(iterator)
-        except StopIteration:
-            self._exhausted = True
-            raise
+            for chunk in self._iterable:  # noqa: UP028
+                yield chunk
+        except GeneratorExit:
+            raise  # the server stopped reading; close() says so
         except BaseException as exc:
             self._exchange.fail(exc)
             raise
 
+        # The whole body is out. Record now rather than wait for close(): a
+        # test client that never closes the response still sees the stat.
+        self._exhausted = True
+        self._exchange.close(True)
+
     def close(self) -> None:
         exchange = self._exchange
+        if self._chunks is not None:
+            self._chunks.close()
         try:
             close = getattr(self._iterable, "close", None)
             if close is not None:

@@ -26,6 +26,10 @@ START_TIMEOUT = 20.0
 STOP_TIMEOUT = 10.0
 
 
+class _PortTaken(Exception):
+    """Another process bound the port first."""
+
+
 def free_port() -> int:
     """A loopback port nothing listens on right now."""
     with socket.socket() as sock:
@@ -51,6 +55,9 @@ class LiveServer:
     ) -> None:
         self.db_path = Path(db_path)
         self.port = port or free_port()
+        # A port picked here may be taken by another process before the
+        # server binds it; until the first start succeeds, pick another.
+        self._may_change_port = port is None
         self.api_key = ""
         self.log_path = self.db_path.with_name(f"{self.db_path.stem}-server.log")
         self._extra_args = extra_args
@@ -69,6 +76,20 @@ class LiveServer:
         if self.running:
             raise RuntimeError("the server is already running")
 
+        for _attempt in range(3):
+            try:
+                self._start_once()
+            except _PortTaken:
+                self.port = free_port()
+                continue
+            self._may_change_port = False
+            return
+        raise RuntimeError(f"no free port found for statsmix-server:\n{self.log()}")
+
+    def _start_once(self) -> None:
+        # Log level info: uvicorn then says when it is listening, which is
+        # the one sign that this process (and not another one that took the
+        # port) accepts connections. Requests are never logged.
         command = [
             sys.executable,
             "-m",
@@ -81,29 +102,32 @@ class LiveServer:
             "--port",
             str(self.port),
             "--log-level",
-            "warning",
+            "info",
             *self._extra_args,
         ]
+        log_start = self.log_path.stat().st_size if self.log_path.exists() else 0
         with open(self.log_path, "ab") as log:
             self._process = subprocess.Popen(
                 command, stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ)
             )
-        self._wait_until_listening()
+        self._wait_until_listening(log_start)
 
-    def _wait_until_listening(self) -> None:
+    def _wait_until_listening(self, log_start: int) -> None:
+        listening = f"running on http://{HOST}:{self.port}"
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             assert self._process is not None
+            new_output = self.log()[log_start:]
             if self._process.poll() is not None:
+                if self._may_change_port and "address already in use" in new_output:
+                    raise _PortTaken
                 raise RuntimeError(
                     f"statsmix-server exited with {self._process.returncode}:\n"
-                    + self.log()
+                    + new_output
                 )
-            try:
-                with socket.create_connection((HOST, self.port), timeout=0.5):
-                    return
-            except OSError:
-                time.sleep(0.05)
+            if listening in new_output:
+                return
+            time.sleep(0.05)
         self.kill()
         raise RuntimeError(f"statsmix-server did not listen in time:\n{self.log()}")
 

@@ -6,7 +6,7 @@ import logging
 import time
 
 from ..errors import is_plan_limit_message
-from ..stat import Stat
+from ._packed import Packed
 
 __all__ = ["Batch", "Refusals"]
 
@@ -25,7 +25,7 @@ class Batch:
     those count as dropped, the others as failed.
     """
 
-    def __init__(self, first: int, stats: list[Stat]) -> None:
+    def __init__(self, first: int, stats: list[Packed]) -> None:
         self.first = first
         self.stats = stats
         self.sent: set[int] = set()
@@ -63,8 +63,8 @@ class Refusals:
         """Whether sending waits out a plan-limit pause right now."""
         return time.monotonic() < self._paused_until
 
-    def reason(self, stat: Stat, status: int, message: str) -> str:
-        """Log the refusal of ``stat``; return the reason ``on_drop`` hears."""
+    def reason(self, name: str, status: int, message: str) -> str:
+        """Log the refusal of a stat of ``name``; return what ``on_drop`` hears."""
         if status == 401:
             self._say_once(
                 logging.ERROR,
@@ -80,13 +80,11 @@ class Refusals:
             return "plan_limit"
 
         if status == 422:
-            logger.warning(
-                "StatsMix refused a stat of %r (422): %s", stat.name, message
-            )
+            logger.warning("StatsMix refused a stat of %r (422): %s", name, message)
             return "invalid"
 
         if status == 413:
-            logger.warning("StatsMix refused a stat of %r as too large", stat.name)
+            logger.warning("StatsMix refused a stat of %r as too large", name)
             return "too_large"
 
         self._say_once(

@@ -14,6 +14,7 @@ from collections import deque
 from collections.abc import Sequence
 
 from ..stat import Stat
+from ._packed import Packed, pack
 
 __all__ = ["StatQueue"]
 
@@ -34,7 +35,7 @@ class StatQueue:
         self.max_size = max_size
         self.wake = threading.Event()
         self._batch_size = batch_size
-        self._items: deque[Stat] = deque()
+        self._items: deque[Packed] = deque()
         self._lock = threading.Lock()
         self._settled_changed = threading.Condition(self._lock)
 
@@ -54,6 +55,7 @@ class StatQueue:
 
     def put(self, stat: Stat) -> bool:
         """Queue ``stat``; False, and counted as dropped, when the queue is full."""
+        packed = pack(stat)
         with self._lock:
             items = self._items
             if len(items) >= self.max_size:
@@ -61,7 +63,7 @@ class StatQueue:
                 self.full_drops += 1
                 self._full_drops_total += 1
                 return False
-            items.append(stat)
+            items.append(packed)
             self.accepted += 1
             ready = len(items) >= self._batch_size
 
@@ -74,7 +76,7 @@ class StatQueue:
         with self._lock:
             self.dropped += 1
 
-    def take(self, limit: int) -> tuple[int, list[Stat]]:
+    def take(self, limit: int) -> tuple[int, list[Packed]]:
         """Up to ``limit`` of the oldest stats, and the sequence number of the first."""
         with self._lock:
             items = self._items

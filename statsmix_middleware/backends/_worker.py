@@ -15,6 +15,7 @@ import httpx
 from .._version import __version__
 from ..stat import Stat
 from ._outcomes import Batch, Refusals
+from ._packed import Packed, unpack
 from ._queue import StatQueue
 from ._retry import backoff_delay, is_retryable
 from ._wire import Answer, post_batch, post_track
@@ -163,6 +164,9 @@ class Worker:
                 batch.fail(pending, "retries_exhausted")
                 return
 
+            # Limitation: a batch the server stored but whose answer was lost
+            # (a crash between commit and reply) is sent again and stored
+            # twice; the protocol has no idempotency key to prevent that.
             delay = self._retry_delay(attempt, answer, reason)
             self.queue.retried += len(pending)
             attempt += 1
@@ -170,7 +174,7 @@ class Worker:
                 batch.drop(pending, "shutdown")
                 return
 
-    def _post(self, client: httpx.Client, stats: list[Stat]) -> Answer:
+    def _post(self, client: httpx.Client, stats: list[Packed]) -> Answer:
         if self._batch_route:
             answer = post_batch(client, stats)
             if not answer.no_batch_route:
@@ -210,7 +214,7 @@ class Worker:
             elif is_retryable(status):
                 retry.append(index)
             else:
-                reason = self._refusals.reason(batch.stats[index], status, message)
+                reason = self._refusals.reason(batch.stats[index][0], status, message)
                 batch.fail([index], reason)
         return retry
 
@@ -245,8 +249,10 @@ class Worker:
             failed=[first + i for i in batch.lost if i not in batch.unsent],
             dropped=[first + i for i in batch.unsent],
         )
+        if self.on_drop is None:
+            return
         for index, reason in sorted(batch.lost.items()):
-            self.lose(batch.stats[index], reason)
+            self.lose(unpack(batch.stats[index]), reason)
 
     def _abandon_queue(self) -> None:
         """Settle everything still queued as dropped: the worker is stopping."""

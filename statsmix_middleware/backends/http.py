@@ -84,7 +84,7 @@ class HTTPBackend:
         url: str | None = None,
         api_key: str | None = None,
         *,
-        batch_size: int = 100,
+        batch_size: int = 500,
         flush_interval: float = 0.5,
         max_queue_size: int = 10_000,
         timeout: float = 5.0,
@@ -211,7 +211,16 @@ class HTTPBackend:
         return runtime
 
     def _start(self) -> _Runtime:
-        """Make this process's queue and worker, once."""
+        """Make this process's queue and worker, once.
+
+        In a forked child nothing of the parent's queue, thread or connection
+        is used: the child starts over, and the parent's queued stats stay
+        the parent's to send.
+        """
+        # Limitation: a fork() while the parent's worker is inside a C library
+        # call that holds a lock (a DNS lookup, say) can leave the child's
+        # worker stuck on it. The child's track() never waits on the worker,
+        # so the app is unaffected; its stats stay queued and flush() says so.
         locked = _start_lock.acquire(timeout=1.0)
         try:
             runtime = self._runtime

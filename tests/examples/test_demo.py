@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
 from pathlib import Path
+
+import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -60,3 +63,57 @@ def test_demo_reports_the_traffic_it_drove_and_exits(tmp_path: Path) -> None:
     assert len(apps) == 3
     assert all(refuses_connections(url) for url in [server.group(1), *apps])
     assert (tmp_path / "statsmix.db").exists()
+
+
+def test_demo_serves_until_interrupted(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "STATSMIX_DEMO_EXIT"}
+    command = [sys.executable, "-m", "examples.demo", "--port", "0"]
+    with subprocess.Popen(
+        [*command, "--dir", str(tmp_path)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    ) as demo:
+        try:
+            output = read_until(demo, "Serving until Ctrl-C")
+            shared = re.search(r"^Shared\s+(http://\S+)", output, re.MULTILINE)
+            assert shared, output
+            assert httpx.get(shared.group(1), timeout=10).status_code == 200
+            apps = re.findall(r"^\w+ blog\s+(http://\S+)$", output, re.MULTILINE)
+            assert httpx.get(f"{apps[0]}/health", timeout=10).status_code == 200
+
+            demo.send_signal(signal.SIGINT)
+            assert demo.wait(30) == 0
+            assert "Stopping." in read_until(demo, "Stopping.")
+        finally:
+            if demo.poll() is None:
+                demo.kill()
+
+    assert all(refuses_connections(url) for url in apps)
+
+
+def read_until(process: subprocess.Popen[str], start: str) -> str:
+    """The output up to the first line starting with ``start``, or to the end."""
+    assert process.stdout is not None
+    lines = []
+    for line in process.stdout:
+        lines.append(line)
+        if line.startswith(start):
+            break
+    return "".join(lines)
+
+
+def test_demo_port_falls_back_to_a_free_one_when_taken() -> None:
+    from examples._processes import HOST, free_port, port_or_free
+
+    with socket.socket() as taken:
+        taken.bind((HOST, 0))
+        taken.listen()
+        busy = taken.getsockname()[1]
+        assert port_or_free(busy) != busy
+
+    idle = free_port()
+    assert port_or_free(idle) == idle
+    assert port_or_free(0) > 0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from importlib.metadata import version
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import pytest
@@ -35,7 +35,11 @@ def test_every_adapter_is_found() -> None:
     "pyproject", PYPROJECTS, ids=lambda path: str(path.parent.relative_to(ROOT))
 )
 def test_distribution_version_is_the_core_version(pyproject: Path) -> None:
-    installed = version(distribution_name(pyproject))
+    name = distribution_name(pyproject)
+    try:
+        installed = version(name)
+    except PackageNotFoundError:
+        pytest.fail(f"{name} is not installed: pip install -e {pyproject.parent}")
     assert installed == statsmix_middleware.__version__
 
 

@@ -475,3 +475,14 @@ def test_asgi_bad_options_raise_at_construction(
 ) -> None:
     with pytest.raises(error):
         ASGIMiddleware(ok_app(), **options)
+
+
+def test_asgi_stats_honour_ignore_and_test_metric_name() -> None:
+    backend = MemoryBackend()
+    renamed = Client(backend=backend, ignore=False, test_metric_name="Staging")
+    ignored = Client(backend=backend, ignore=True, test_metric_name="")
+
+    get(ASGIMiddleware(ok_app(), client=renamed))
+    get(ASGIMiddleware(ok_app(), client=ignored))
+
+    assert [stat.name for stat in backend.stats] == ["Staging"]

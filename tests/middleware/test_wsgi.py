@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gc
 import logging
 import time
 import traceback
@@ -114,7 +115,7 @@ def test_wsgi_route_resolver_gets_the_environ() -> None:
     assert only_stat(backend).meta["route"] == "/a"
 
 
-def test_wsgi_close_is_forwarded_once_and_the_stat_waits_for_it() -> None:
+def test_wsgi_stat_is_recorded_at_exhaustion_and_close_forwarded_once() -> None:
     client, backend = memory_client()
     body = ClosableBody([b"a", b"b"])
 
@@ -126,12 +127,13 @@ def test_wsgi_close_is_forwarded_once_and_the_stat_waits_for_it() -> None:
         {"REQUEST_METHOD": "GET", "PATH_INFO": "/"}, lambda *args: None
     )
     assert list(response) == [b"a", b"b"]
-    assert len(backend) == 0
+    assert only_stat(backend).meta["status"] == "200"
+    assert body.closed == 0
 
     response.close()  # type: ignore[attr-defined]
 
     assert body.closed == 1
-    assert only_stat(backend).meta["status"] == "200"
+    assert len(backend) == 1
 
 
 def test_wsgi_streamed_duration_covers_the_whole_stream() -> None:
@@ -330,3 +332,37 @@ def test_wsgi_stats_inside_the_request_inherit_route_and_method(
         "route": "/report",
     }
     assert metas[DEFAULT_REQUEST_METRIC]["route"] == "/report"
+
+
+class SelfIterating:
+    """An iterable that is its own iterator and has close(), like werkzeug's."""
+
+    def __init__(self) -> None:
+        self.chunks = [b"a", b"b", b"c"]
+        self.closed = 0
+
+    def __iter__(self) -> SelfIterating:
+        return self
+
+    def __next__(self) -> bytes:
+        if not self.chunks:
+            raise StopIteration
+        return self.chunks.pop(0)
+
+    def close(self) -> None:
+        self.closed += 1
+
+
+def test_wsgi_close_reaches_a_self_iterating_body_exactly_once() -> None:
+    client, backend = memory_client()
+    body = SelfIterating()
+
+    def app(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        start_response("200 OK", [])
+        return body
+
+    wsgi_call(WSGIMiddleware(app, client=client), stop_after=1)
+    gc.collect()
+
+    assert body.closed == 1
+    assert only_stat(backend).meta["status"] == "499"

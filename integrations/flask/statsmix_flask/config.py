@@ -42,11 +42,12 @@ def app_client(config: Mapping[str, Any], client: Client | None) -> Client | Non
 
     ignore = _flag(given, "STATSMIX_IGNORE")
     test_metric_name = _text(given, "STATSMIX_TEST_METRIC_NAME")
-    profile_id = given.get("STATSMIX_PROFILE_ID")
+    raw_profile_id = given.get("STATSMIX_PROFILE_ID")
+    profile_id = None
+    if raw_profile_id is not None:
+        profile_id = validate_profile_id(raw_profile_id)
     if test_metric_name:
         validate_name(test_metric_name)
-    if profile_id is not None:
-        profile_id = validate_profile_id(profile_id)
 
     api_key = _text(given, "STATSMIX_API_KEY")
     url = _text(given, "STATSMIX_URL")
@@ -68,12 +69,23 @@ def app_client(config: Mapping[str, Any], client: Client | None) -> Client | Non
         )
 
     if client is not None:
-        own.ignore = client.ignore if ignore is None else ignore
-        if test_metric_name is None:
-            own.test_metric_name = client.test_metric_name
-        if profile_id is None:
-            own.profile_id = client.profile_id
+        _inherit_unset(own, client, ignore, test_metric_name, profile_id)
     return own
+
+
+def _inherit_unset(
+    own: Client,
+    client: Client,
+    ignore: bool | None,
+    test_metric_name: str | None,
+    profile_id: int | None,
+) -> None:
+    """Copy onto ``own`` the given client's settings the config left unset."""
+    own.ignore = client.ignore if ignore is None else ignore
+    if test_metric_name is None:
+        own.test_metric_name = client.test_metric_name
+    if profile_id is None:
+        own.profile_id = client.profile_id
 
 
 def exclude_paths(config: Mapping[str, Any]) -> list[str]:

@@ -24,8 +24,10 @@ logger = logging.getLogger(__name__)
 
 MetaHook = Callable[[dict[str, Any]], Mapping[str, Any]]
 
-#: Where the exception Flask turned into a 500 page is noted for the stat.
-ERROR_KEY = "statsmix.error"
+_failures = FailureLog(logger)
+
+# Where the exception Flask turned into a 500 page is noted for the stat.
+_ERROR_KEY = "statsmix.error"
 
 
 @dataclass(frozen=True)
@@ -119,7 +121,7 @@ def _note_route(sender: Flask, **extra: Any) -> None:
     try:
         info.route = _matched_rule()
     except Exception:
-        logger.debug("StatsMix could not read the Flask rule", exc_info=True)
+        _failures.report("Flask rule lookup")
 
 
 def _matched_rule() -> str | None:
@@ -144,7 +146,10 @@ def _note_error(sender: Flask, exception: BaseException, **extra: Any) -> None:
     When Flask does not propagate an exception, the middleware only sees the
     500 response; the class name noted here becomes the stat's ``error``.
     """
-    request.environ[ERROR_KEY] = type(exception).__name__
+    try:
+        request.environ[_ERROR_KEY] = type(exception).__name__
+    except Exception:
+        _failures.report("Flask exception note")
 
 
 def _with_handled_error(meta: MetaHook | None) -> MetaHook:
@@ -152,6 +157,8 @@ def _with_handled_error(meta: MetaHook | None) -> MetaHook:
 
     A failing hook of the user's is logged once and loses only its own keys.
     """
+    if meta is not None and not callable(meta):
+        raise TypeError(f"meta must be callable, not {type(meta).__name__}")
     failures = FailureLog(logger)
 
     def meta_with_error(environ: dict[str, Any]) -> Mapping[str, Any]:
@@ -162,7 +169,7 @@ def _with_handled_error(meta: MetaHook | None) -> MetaHook:
             except Exception:
                 failures.report("meta callable")
 
-        error = environ.get(ERROR_KEY)
+        error = environ.get(_ERROR_KEY)
         if error is not None:
             extra.setdefault("error", error)
         return extra

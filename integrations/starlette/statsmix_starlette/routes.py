@@ -45,10 +45,10 @@ def _match_routes(routes: Iterable[Any], scope: Scope) -> tuple[str | None, Matc
     partial: str | None = None
 
     for route in routes:
-        if hasattr(route, "original_router"):
+        if _is_included_router(type(route)):
             template, match = _match_included(route, scope)
         else:
-            template, match = _match_one(route, route, scope)
+            template, match = _match_one(route, scope)
 
         if match is Match.FULL:
             return template, match
@@ -63,25 +63,25 @@ def _match_routes(routes: Iterable[Any], scope: Scope) -> tuple[str | None, Matc
     return partial, Match.PARTIAL
 
 
-def _match_one(
-    matcher: Any, declared: BaseRoute, scope: Scope
-) -> tuple[str | None, Match]:
+def _match_one(route: Any, scope: Scope) -> tuple[str | None, Match]:
     """Match one route; a Mount or a Host that matches commits to its inside.
 
     The router hands a request to the first Mount or Host that matches, so
     what happens inside (a template, a 405, a 404) is final.
     """
-    match, child_scope = matcher.matches(scope)
+    match, child_scope = route.matches(scope)
     if match is Match.NONE:
         return _NO_MATCH
-    if not isinstance(declared, (Mount, Host)):
-        return matcher.path_format, match
+    if not isinstance(route, (Mount, Host)):
+        # A route of another kind that has no template counts as unmatched.
+        template = getattr(route, "path_format", None)
+        return (template if isinstance(template, str) and template else None), match
 
     prefix = ""
-    if isinstance(declared, Mount):
-        prefix = str(matcher.path_format).removesuffix(_MOUNT_TAIL)
+    if isinstance(route, Mount):
+        prefix = route.path_format.removesuffix(_MOUNT_TAIL)
 
-    routes = routes_of(matcher)
+    routes = routes_of(route)
     if not routes:
         # A mounted app without routes of its own (static files, another
         # ASGI app) answers everything below its prefix.
@@ -93,22 +93,35 @@ def _match_one(
     return prefix + inner, Match.FULL
 
 
-def _match_included(route: Any, scope: Scope) -> tuple[str | None, Match]:
+def _match_included(router: Any, scope: Scope) -> tuple[str | None, Match]:
     """Match the routes of a FastAPI included router, with their full templates.
 
     Recent FastAPI releases keep an included router as one entry that
-    matches on behalf of its routes; FastAPI's ``iter_route_contexts`` lists
-    them, nested inclusions flattened and prefixes applied. Older releases
-    copied included routes into the app's own list, so they need nothing
-    special.
+    matches on behalf of its routes. Its ``effective_route_contexts()`` (what
+    FastAPI's own ``iter_route_contexts`` reads, cached by FastAPI until the
+    routes change) lists them, nested inclusions flattened, each either a
+    copy of a Starlette route with the prefix applied or a context that
+    matches and formats like a route. Older releases copied included routes
+    into the app's own list, so they need nothing special.
     """
-    from fastapi.routing import iter_route_contexts
-
     partial: str | None = None
-    for context in iter_route_contexts([route]):
-        template, match = _match_one(context, context.original_route, scope)
+    for context in router.effective_route_contexts():
+        route = context.starlette_route or context
+        template, match = _match_one(route, scope)
         if match is Match.FULL:
             return template, match
         if match is Match.PARTIAL and partial is None:
             partial = template
     return (None, Match.NONE) if partial is None else (partial, Match.PARTIAL)
+
+
+def _is_included_router(route_type: type[Any]) -> bool:
+    """Whether routes of this class are FastAPI included routers (asked once)."""
+    known = _included_types.get(route_type)
+    if known is None:
+        known = callable(getattr(route_type, "effective_route_contexts", None))
+        _included_types[route_type] = known
+    return known
+
+
+_included_types: dict[type[Any], bool] = {}

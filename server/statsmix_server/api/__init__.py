@@ -1,8 +1,9 @@
 """The StatsMix v2 API: every route under ``/api/v2``.
 
-:func:`api_routes` is the one list :func:`statsmix_server.app.create_app`
-mounts; other route modules reuse :func:`endpoint` (body, auth, plan, errors)
-and :mod:`statsmix_server.render` to answer in the same conventions.
+:func:`api_routes` is the list :func:`statsmix_server.app.create_app` mounts;
+other route modules reuse :func:`statsmix_server.api.endpoint.endpoint` (body,
+auth, plan, errors) and :mod:`statsmix_server.render` to answer in the same
+conventions.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ from starlette.routing import BaseRoute, Route
 from ..errors import ApiError
 from ..render import format_from_path, render_error
 from . import batch, metrics, profiles, stats, track
-from .endpoint import ApiCall, endpoint
+from .endpoint import ApiCall
 from .routing import PREFIX, api_route
 
-__all__ = ["PREFIX", "ApiCall", "api_route", "api_routes", "endpoint"]
+__all__ = ["PREFIX", "ApiCall", "api_route", "api_routes"]
 
 
 async def _not_found(request: Request) -> Response:

@@ -21,8 +21,9 @@ item counts one request, and when the month's allowance runs out mid-batch
 the items beyond it are refused, the ones before it stored). The whole
 request is refused only when it cannot be read: 400 (not JSON), 401, 403
 (nothing left of the allowance), 413 (body over the limit, or more than 1000
-items: split the batch) or 422 (``stats`` missing, not a list or empty). Items are stored in one
-transaction, so a batch is either answered with its results or not stored.
+items: split the batch) or 422 (``stats`` missing, not a list or empty).
+Items are stored in one transaction, so a batch is either answered with its
+results or not stored.
 """
 
 from __future__ import annotations

@@ -55,9 +55,7 @@ class ApiCall:
         """The server's own address, for links such as a metric's ``url``."""
         return str(self.request.base_url).rstrip("/")
 
-    async def write(
-        self, func: Callable[..., T], *args: Any, quick: bool = False
-    ) -> T:
+    async def write(self, func: Callable[..., T], *args: Any, quick: bool = False) -> T:
         """``func(conn, *args)`` in the one write transaction.
 
         It runs in a worker thread; with ``quick`` (work on a row or two) it
@@ -65,9 +63,7 @@ class ApiCall:
         """
         return await write(self.database, func, *args, quick=quick)
 
-    async def read(
-        self, func: Callable[..., T], *args: Any, quick: bool = False
-    ) -> T:
+    async def read(self, func: Callable[..., T], *args: Any, quick: bool = False) -> T:
         """``func(conn, *args)`` on a read snapshot.
 
         It runs in a worker thread; with ``quick`` (a row or two) on the
@@ -168,9 +164,7 @@ def _api_key(request: Request, params: dict[str, Any]) -> str:
     return key
 
 
-def _admit(
-    conn: sqlite3.Connection, key: str, requests: int
-) -> tuple[Account, int]:
+def _admit(conn: sqlite3.Connection, key: str, requests: int) -> tuple[Account, int]:
     account = authenticate(conn, key)
     if account is None:
         raise ApiError(401, "API key is not valid")

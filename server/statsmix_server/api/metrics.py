@@ -61,14 +61,19 @@ async def list_metrics(call: ApiCall) -> Response:
 async def create_metric(call: ApiCall) -> Response:
     """A new metric: ``name`` required and free in its profile."""
     row = await call.write(
-        metric_store.create_metric, call.account.id, _changes(call.params)
+        metric_store.create_metric,
+        call.account.id,
+        _changes(call.params),
+        quick=True,
     )
     return _one(call, row)
 
 
 async def show_metric(call: ApiCall) -> Response:
     """One metric."""
-    row = await call.read(metric_store.get_metric, call.account.id, _metric_id(call))
+    row = await call.read(
+        metric_store.get_metric, call.account.id, _metric_id(call), quick=True
+    )
     return _one(call, row)
 
 
@@ -79,6 +84,7 @@ async def update_metric(call: ApiCall) -> Response:
         call.account.id,
         _metric_id(call),
         _changes(call.params),
+        quick=True,
     )
     return _one(call, row)
 

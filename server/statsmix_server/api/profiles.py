@@ -16,7 +16,7 @@ __all__ = ["routes"]
 
 async def profiles(call: ApiCall) -> Response:
     """Every profile of the account, first made first."""
-    rows = await call.read(list_profiles, call.account.id)
+    rows = await call.read(list_profiles, call.account.id, quick=True)
     records = [profile_record(profile) for profile in rows]
     return render_list("profiles", "profile", records, call.format)
 

@@ -75,13 +75,15 @@ async def create_stat(call: ApiCall) -> Response:
     if metric_id is None:
         raise ApiError(422, "metric_id is required")
     changes = stat_changes(call.params)
-    row = await call.write(stat_store.create_stat, call.account.id, metric_id, changes)
+    row = await call.write(
+        stat_store.create_stat, call.account.id, metric_id, changes, quick=True
+    )
     return _one(call, row)
 
 
 async def show_stat(call: ApiCall) -> Response:
     """One stat, by id or by ``ref_id`` with ``metric_id``."""
-    row = await call.read(_show, call.account.id, *_address(call))
+    row = await call.read(_show, call.account.id, *_address(call), quick=True)
     return _one(call, row)
 
 
@@ -97,7 +99,9 @@ async def update_stat(call: ApiCall) -> Response:
     A field not sent, or sent empty, is left as it is.
     """
     changes = stat_changes(call.params)
-    row = await call.write(_update, call.account.id, *_address(call), changes)
+    row = await call.write(
+        _update, call.account.id, *_address(call), changes, quick=True
+    )
     return _one(call, row)
 
 
@@ -114,7 +118,7 @@ def _update(
 
 async def delete_stat(call: ApiCall) -> Response:
     """Delete a stat; the answer is the stat as it was."""
-    row = await call.write(_delete, call.account.id, *_address(call))
+    row = await call.write(_delete, call.account.id, *_address(call), quick=True)
     return _one(call, row)
 
 

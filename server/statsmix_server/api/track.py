@@ -51,7 +51,9 @@ async def track(call: ApiCall) -> Response:
     ``generated_at`` defaults to now; ``profile_id`` to the first profile.
     """
     name, profile_id, changes = track_fields(call.params)
-    row = await call.write(stat_store.track, call.account.id, name, profile_id, changes)
+    row = await call.write(
+        stat_store.track, call.account.id, name, profile_id, changes, quick=True
+    )
     return render_one("stat", stat_record(row), call.format)
 
 

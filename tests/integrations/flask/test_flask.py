@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 from flask import Blueprint, Flask, Response, abort, stream_with_context
-from statsmix_flask import StatsMix, StatsMixState
+from statsmix_flask import StatsMix, StatsMixState, extension
 
 from statsmix_middleware import Client, MemoryBackend, tracked
 from statsmix_middleware.conventions import UNMATCHED_ROUTE
@@ -309,6 +309,16 @@ def test_options_reach_the_middleware(memory: MemoryBackend, client: Client) -> 
     assert stat.meta["app"] == "shop"
 
 
+def test_bad_option_is_an_error_at_setup(client: Client) -> None:
+    app = make_app()
+
+    with pytest.raises(TypeError, match="meta"):
+        StatsMix(app, client=client, meta={"app": "shop"})
+    with pytest.raises(ValueError, match="value"):
+        StatsMix(app, client=client, value="seconds")
+    assert "statsmix" not in app.extensions
+
+
 def test_failing_meta_hook_loses_only_its_keys(
     memory: MemoryBackend, client: Client
 ) -> None:
@@ -345,3 +355,66 @@ def test_tracked_inside_a_view_sees_the_route(
     assert render_stat.meta["route"] == "/articles/<slug>"
     assert render_stat.meta["method"] == "GET"
     assert request_stat.meta["route"] == "/articles/<slug>"
+
+
+def test_internal_server_error_handler_keeps_the_error(
+    memory: MemoryBackend, client: Client
+) -> None:
+    app = make_app(PROPAGATE_EXCEPTIONS=False)
+
+    @app.errorhandler(500)
+    def sorry(error: Exception) -> tuple[str, int]:
+        return "sorry", 500
+
+    StatsMix(app, client=client)
+    response = app.test_client().get("/crash", buffered=True)
+
+    assert response.get_data(as_text=True) == "sorry"
+    assert only_stat(memory).meta["error"] == "ZeroDivisionError"
+
+
+def test_a_failing_rule_lookup_never_breaks_the_request(
+    memory: MemoryBackend,
+    client: Client,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def broken() -> str:
+        raise RuntimeError("lookup bug")
+
+    monkeypatch.setattr(extension, "_matched_rule", broken)
+    app = make_app()
+    StatsMix(app, client=client)
+
+    assert app.test_client().get("/items/1", buffered=True).status_code == 200
+    assert only_stat(memory).meta["route"] == UNMATCHED_ROUTE
+    assert "Flask rule lookup" in caplog.text
+
+
+def test_async_view_sees_its_route(memory: MemoryBackend, client: Client) -> None:
+    pytest.importorskip("asgiref")
+    app = Flask(__name__)
+
+    @tracked("Lookups", client=client)
+    async def look_up(name: str) -> str:
+        return name
+
+    @app.get("/users/<name>")
+    async def user(name: str) -> str:
+        return await look_up(name)
+
+    StatsMix(app, client=client)
+    assert app.test_client().get("/users/ada", buffered=True).data == b"ada"
+
+    lookup, request_stat = memory.stats
+    assert lookup.meta["route"] == "/users/<name>"
+    assert request_stat.meta["route"] == "/users/<name>"
+
+
+def test_default_client_is_looked_up_per_request(statsmix: MemoryBackend) -> None:
+    app = make_app()
+    StatsMix(app)  # no client: the default one, which the fixture replaced
+
+    app.test_client().get("/items/7", buffered=True)
+
+    assert only_stat(statsmix).meta["route"] == "/items/<int:item_id>"

@@ -15,7 +15,7 @@ from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Host, Mount, Route, Router, WebSocketRoute
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocket
-from statsmix_starlette import StatsMixMiddleware
+from statsmix_starlette import StatsMixMiddleware, middleware
 
 from statsmix_middleware import Client, MemoryBackend, tracked
 from statsmix_middleware.conventions import UNMATCHED_ROUTE
@@ -379,3 +379,31 @@ def test_lifespan_passes_through(memory: MemoryBackend, client: Client) -> None:
 
     assert events == ["startup", "shutdown"]
     assert route_of(memory) == "/"
+
+
+def test_a_failing_route_lookup_never_breaks_the_request(
+    memory: MemoryBackend,
+    client: Client,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def broken(routes: object, scope: object) -> str:
+        raise RuntimeError("lookup bug")
+
+    monkeypatch.setattr(middleware, "resolve_route", broken)
+    app = make_app(client, [Route("/items/{item_id}", ok)])
+
+    assert TestClient(app).get("/items/1").status_code == 200
+    assert route_of(memory) == UNMATCHED_ROUTE
+    assert "route resolution" in caplog.text
+
+
+def test_default_client_is_looked_up_per_request(statsmix: MemoryBackend) -> None:
+    app = Starlette(
+        routes=[Route("/items/{item_id}", ok)],
+        middleware=[Middleware(StatsMixMiddleware)],
+    )
+
+    TestClient(app).get("/items/7")
+
+    assert route_of(statsmix) == "/items/{item_id}"
