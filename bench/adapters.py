@@ -22,17 +22,17 @@ from flask import Blueprint, Flask
 from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse
 from starlette.routing import Mount, Route
-from statsmix_flask import StatsMix
-from statsmix_starlette import StatsMixMiddleware
 from werkzeug.test import EnvironBuilder
 
 from bench._timing import Batch, format_table, measure, versions
+from statsmix_flask import StatsMix
 from statsmix_middleware import (
     ASGIMiddleware,
     Client,
     MemoryBackend,
     WSGIMiddleware,
 )
+from statsmix_starlette import StatsMixMiddleware
 
 ROUNDS = 31
 PATH = "/api/v1/items/42"

@@ -26,10 +26,10 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import (
     InMemorySpanExporter,
 )
 from opentelemetry.trace import SpanKind
-from statsmix_opentelemetry import StatsMixSpanProcessor
 
 from bench._timing import Batch, format_table, measure, versions
 from statsmix_middleware import Client, MemoryBackend
+from statsmix_opentelemetry import StatsMixSpanProcessor
 
 ATTRIBUTES: dict[str, str | int] = {
     "http.request.method": "GET",

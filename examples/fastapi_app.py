@@ -17,11 +17,11 @@ from datetime import date
 from fastapi import APIRouter, FastAPI, HTTPException, UploadFile
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel
-from statsmix_starlette import StatsMixMiddleware
 
 from examples import _blog
 from examples._serve import parse_port
 from statsmix_middleware import Client, get_client, tracked
+from statsmix_starlette import StatsMixMiddleware
 
 __all__ = ["create_app", "main"]
 

@@ -17,10 +17,10 @@ from datetime import date
 
 from flask import Blueprint, Flask, abort, jsonify, request
 from flask.typing import ResponseReturnValue
-from statsmix_flask import StatsMix
 
 from examples import _blog
 from examples._serve import parse_port
+from statsmix_flask import StatsMix
 from statsmix_middleware import Client, get_client, tracked
 
 __all__ = ["create_app", "main"]

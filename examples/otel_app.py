@@ -29,10 +29,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Match, Route
 from starlette.types import ASGIApp, Scope
-from statsmix_opentelemetry import StatsMixSpanProcessor
 
 from examples._serve import parse_port
 from statsmix_middleware import Client
+from statsmix_opentelemetry import StatsMixSpanProcessor
 
 __all__ = ["create_app", "route_details"]
 

@@ -19,11 +19,11 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
-from statsmix_starlette import StatsMixMiddleware
 
 from examples import _blog
 from examples._serve import parse_port
 from statsmix_middleware import Client, get_client, tracked
+from statsmix_starlette import StatsMixMiddleware
 
 __all__ = ["create_app", "main"]
 

@@ -36,9 +36,9 @@ class WSGIMiddleware:
     """Track every request of a WSGI app as one stat.
 
     The stat goes to ``metric`` (``"HTTP Requests"``) when the server has read
-    the response to its end or closed it, with the duration in milliseconds as its value and the
-    request's ``method``, ``route``, ``status`` and, when the app raised,
-    ``error`` in its meta. A response closed before it was exhausted counts
+    the response to its end or closed it, with the duration in milliseconds as
+    its value and the request's ``method``, ``route``, ``status`` and, when the
+    app raised, ``error`` in its meta. A response closed before it was exhausted counts
     as status 499: the client went away. Options as for
     :class:`~statsmix_middleware.ASGIMiddleware`; hooks get the environ.
     """

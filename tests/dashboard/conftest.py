@@ -119,9 +119,14 @@ def clients(live_server: LiveServer) -> Iterator[Clients]:
     made.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
-    """Debian's headless Chromium driven by Playwright, shared by the folder."""
+    """Debian's headless Chromium driven by Playwright, shared by one module.
+
+    Playwright's synchronous API keeps an event loop marked as running on the
+    main thread while it is open; closing it with the module lets later tests
+    call ``asyncio.run()``.
+    """
     if not CHROMIUM.exists():
         pytest.fail("Chromium is missing: run `make browser` to install it")
     from playwright.sync_api import sync_playwright

@@ -7,7 +7,6 @@ from datetime import datetime, timedelta, timezone
 
 from statsmix_server import accounts
 from statsmix_server.database import Database
-
 from tests.dashboard.conftest import Clients, track
 from tests.live_server import LiveServer
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from statsmix_server.dashboard.series import (
     OTHER_LABEL,
     TOP_SERIES,

@@ -19,9 +19,9 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from statsmix_opentelemetry import StatsMixSpanProcessor
 
 from statsmix_middleware import Client, MemoryBackend, Stat
+from statsmix_opentelemetry import StatsMixSpanProcessor
 
 #: What each driver requests, in order; the statuses the apps answer.
 PATHS = ["/items/77", "/items/78", "/boom", "/nope"]

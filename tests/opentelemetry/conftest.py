@@ -7,9 +7,9 @@ from collections.abc import Iterator
 import pytest
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.trace import Tracer
-from statsmix_opentelemetry import StatsMixSpanProcessor
 
 from statsmix_middleware import Client, MemoryBackend
+from statsmix_opentelemetry import StatsMixSpanProcessor
 
 
 @pytest.fixture

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import HistogramDataPoint, InMemoryMetricReader
-from statsmix_opentelemetry import OpenTelemetryBackend, instrument_name
 
 from statsmix_middleware import Backend, Client
 from statsmix_middleware.stat import MAX_NAME_LENGTH
+from statsmix_opentelemetry import OpenTelemetryBackend, instrument_name
 
 
 @pytest.fixture

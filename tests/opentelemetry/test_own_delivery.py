@@ -7,10 +7,10 @@ import threading
 import httpx
 from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 from opentelemetry.sdk.trace import TracerProvider
-from statsmix_opentelemetry import StatsMixSpanProcessor
 
 from statsmix_middleware import Client, MemoryBackend
 from statsmix_middleware.backends.http import HTTPBackend
+from statsmix_opentelemetry import StatsMixSpanProcessor
 from tests.live_server import LiveServer
 
 

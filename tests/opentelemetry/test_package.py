@@ -5,11 +5,11 @@ from __future__ import annotations
 from importlib.metadata import requires, version
 from pathlib import Path
 
-import statsmix_opentelemetry
 from packaging.requirements import Requirement
-from statsmix_opentelemetry import SUPPORTED
 
 import statsmix_middleware
+import statsmix_opentelemetry
+from statsmix_opentelemetry import SUPPORTED
 
 PROJECT = Path(statsmix_opentelemetry.__file__).resolve().parents[1]
 

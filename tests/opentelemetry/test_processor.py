@@ -13,10 +13,10 @@ from opentelemetry.sdk.trace import (
     TracerProvider,
 )
 from opentelemetry.trace import SpanKind, Status, StatusCode, Tracer
-from statsmix_opentelemetry import StatsMixSpanProcessor
 
 from statsmix_middleware import Client, MemoryBackend, Stat
 from statsmix_middleware.conventions import DEFAULT_REQUEST_METRIC, UNMATCHED_ROUTE
+from statsmix_opentelemetry import StatsMixSpanProcessor
 
 START = 1_780_000_000_123_456_789  # ns since the epoch
 

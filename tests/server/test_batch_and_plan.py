@@ -7,8 +7,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import httpx
-from statsmix_server.plan import next_reset
 
+from statsmix_server.plan import next_reset
 from tests.live_server import LiveServer
 from tests.server.conftest import Api, json_error, xml_error
 

@@ -8,9 +8,9 @@ from importlib.metadata import version
 from pathlib import Path
 
 import httpx
-import statsmix_server
 
 import statsmix_middleware
+import statsmix_server
 from tests.live_server import LiveServer
 
 

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from statsmix_server import accounts
 from statsmix_server.database import Database, SchemaError
 from statsmix_server.migrations import MIGRATIONS
-
 from tests.live_server import LiveServer
 from tests.server.conftest import Api
 

@@ -14,10 +14,10 @@ from fastapi import (
 from fastapi.responses import PlainTextResponse
 from fastapi.testclient import TestClient
 from starlette.requests import Request
-from statsmix_starlette import StatsMixMiddleware
 
 from statsmix_middleware import Client, MemoryBackend, current_request, tracked
 from statsmix_middleware.conventions import UNMATCHED_ROUTE
+from statsmix_starlette import StatsMixMiddleware
 from tests.integrations.conftest import only_stat
 
 

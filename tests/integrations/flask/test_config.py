@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 from flask import Flask
-from statsmix_flask import StatsMix
 
+from statsmix_flask import StatsMix
 from statsmix_middleware import API, Client, MemoryBackend
 from tests.live_server import LiveServer, free_port
 

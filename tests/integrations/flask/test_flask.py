@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 from flask import Blueprint, Flask, Response, abort, stream_with_context
-from statsmix_flask import StatsMix, StatsMixState, extension
 
+from statsmix_flask import StatsMix, StatsMixState, extension
 from statsmix_middleware import Client, MemoryBackend, tracked
 from statsmix_middleware.conventions import UNMATCHED_ROUTE
 from tests.integrations.conftest import only_stat

@@ -15,10 +15,10 @@ from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Host, Mount, Route, Router, WebSocketRoute
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocket
-from statsmix_starlette import StatsMixMiddleware, middleware
 
 from statsmix_middleware import Client, MemoryBackend, tracked
 from statsmix_middleware.conventions import UNMATCHED_ROUTE
+from statsmix_starlette import StatsMixMiddleware, middleware
 from tests.integrations.conftest import only_stat
 
 
