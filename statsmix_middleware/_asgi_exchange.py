@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import datetime, timezone
 
 from ._requests import RequestRecorder
 from ._types import Message, Receive, Scope, Send
@@ -13,6 +12,7 @@ from .context import RequestInfo
 __all__ = ["Connection", "Exchange"]
 
 _perf_counter = time.perf_counter
+_time_ns = time.time_ns
 
 # Errors that mean the client has gone (a server's from ``send``, Starlette's
 # from reading the body), matched by name so that nothing need be imported.
@@ -28,7 +28,7 @@ class Exchange:
         "scope",
         "info",
         "started",
-        "generated_at",
+        "started_at",
         "status",
         "done",
         "disconnected",
@@ -50,7 +50,7 @@ class Exchange:
         self.scope = scope
         self.info = info
         self.started = started
-        self.generated_at = datetime.now(timezone.utc)
+        self.started_at = _time_ns() // 1000
         self.status: int | None = None
         self.done = False
         self.disconnected = False
@@ -117,7 +117,7 @@ class Exchange:
             self.scope["path"],
             status,
             None if exc is None else type(exc).__name__,
-            self.generated_at,
+            self.started_at,
             duration,
         )
 
@@ -130,7 +130,7 @@ class Connection:
         "scope",
         "info",
         "started",
-        "generated_at",
+        "started_at",
         "code",
         "_receive",
         "_send",
@@ -149,7 +149,7 @@ class Connection:
         self.scope = scope
         self.info = info
         self.started = started
-        self.generated_at = datetime.now(timezone.utc)
+        self.started_at = _time_ns() // 1000
         self.code: int | None = None
         self._receive = receive
         self._send = send
@@ -180,6 +180,6 @@ class Connection:
             self.scope["path"],
             str(code),
             None if exc is None else type(exc).__name__,
-            self.generated_at,
+            self.started_at,
             _perf_counter() - self.started,
         )

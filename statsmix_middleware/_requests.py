@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime
-from types import MappingProxyType
 from typing import Any, Literal
 
 from ._cardinality import DEFAULT_CARDINALITY_LIMIT, CardinalityBudget
@@ -110,7 +108,7 @@ class RequestRecorder:
         path: str,
         status: str,
         error: str | None,
-        generated_at: datetime,
+        started_at: int,
         duration: float,
     ) -> None:
         """Track the stat of one finished request; never raises.
@@ -137,7 +135,7 @@ class RequestRecorder:
 
             client = self.client or get_client()
             value = int(duration * 1_000_000) / 1000 if self.timed else 1
-            stat = Stat._trusted(name, value, meta, generated_at, client.profile_id)
+            stat = Stat._trusted(name, value, meta, started_at, client.profile_id)
             client._send_trusted(stat)
         except Exception:
             self.failures.report("recording")
@@ -154,7 +152,7 @@ class RequestRecorder:
             "route": route,
             "status": status,
         }
-        meta = MappingProxyType(self.budget.admit(name, plain))
+        meta = self.budget.admit(name, plain)
         admitted = (name, meta["method"], meta["route"], meta["status"])
         if admitted == key and len(self._known) < _KNOWN_LIMIT:
             self._known[key] = meta
@@ -178,7 +176,7 @@ class RequestRecorder:
             meta["error"] = error
         if self.meta is not None:
             self._add_user_meta(self.meta, carrier, meta)
-        return MappingProxyType(self.budget.admit(name, meta))
+        return self.budget.admit(name, meta)
 
     def _name(self, metric: Callable[[Carrier], str], carrier: Carrier) -> str | None:
         try:

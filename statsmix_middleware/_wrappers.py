@@ -10,19 +10,18 @@ from __future__ import annotations
 import inspect
 import time
 from collections.abc import AsyncGenerator, Callable, Generator
-from datetime import datetime, timezone
 from typing import Any
 
 __all__ = ["Record", "wrapper_for"]
 
-#: ``record(name, generated_at, started, args, kwargs, exc, result)``.
+#: ``record(name, started_at, started, args, kwargs, exc, result)``: when the
+#: call began in microseconds since the epoch, and by ``time.perf_counter()``.
 Record = Callable[
-    [str, datetime, float, tuple[Any, ...], dict[str, Any], BaseException | None, Any],
+    [str, int, float, tuple[Any, ...], dict[str, Any], BaseException | None, Any],
     None,
 ]
 
-_now = datetime.now
-_utc = timezone.utc
+_time_ns = time.time_ns
 _perf_counter = time.perf_counter
 
 
@@ -42,13 +41,13 @@ def _function_wrapper(name: str, record: Record) -> Any:
     def wrapper(
         wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> Any:
-        generated_at, started = _now(_utc), _perf_counter()
+        started_at, started = _time_ns() // 1000, _perf_counter()
         try:
             result = wrapped(*args, **kwargs)
         except BaseException as exc:
-            record(name, generated_at, started, args, kwargs, exc, None)
+            record(name, started_at, started, args, kwargs, exc, None)
             raise
-        record(name, generated_at, started, args, kwargs, None, result)
+        record(name, started_at, started, args, kwargs, None, result)
         return result
 
     return wrapper
@@ -58,13 +57,13 @@ def _coroutine_wrapper(name: str, record: Record) -> Any:
     async def wrapper(
         wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> Any:
-        generated_at, started = _now(_utc), _perf_counter()
+        started_at, started = _time_ns() // 1000, _perf_counter()
         try:
             result = await wrapped(*args, **kwargs)
         except BaseException as exc:
-            record(name, generated_at, started, args, kwargs, exc, None)
+            record(name, started_at, started, args, kwargs, exc, None)
             raise
-        record(name, generated_at, started, args, kwargs, None, result)
+        record(name, started_at, started, args, kwargs, None, result)
         return result
 
     return wrapper
@@ -73,7 +72,7 @@ def _coroutine_wrapper(name: str, record: Record) -> Any:
 def _generator_wrapper(name: str, record: Record) -> Any:
     def watch(
         generator: Generator[Any, Any, Any],
-        generated_at: datetime,
+        started_at: int,
         started: float,
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
@@ -83,20 +82,20 @@ def _generator_wrapper(name: str, record: Record) -> Any:
         try:
             result = yield from generator
         except GeneratorExit:
-            record(name, generated_at, started, args, kwargs, None, None)
+            record(name, started_at, started, args, kwargs, None, None)
             raise
         except BaseException as exc:
-            record(name, generated_at, started, args, kwargs, exc, None)
+            record(name, started_at, started, args, kwargs, exc, None)
             raise
-        record(name, generated_at, started, args, kwargs, None, result)
+        record(name, started_at, started, args, kwargs, None, result)
         return result
 
     def wrapper(
         wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> Any:
-        generated_at, started = _now(_utc), _perf_counter()
+        started_at, started = _time_ns() // 1000, _perf_counter()
         generator = wrapped(*args, **kwargs)
-        return watch(generator, generated_at, started, args, kwargs)
+        return watch(generator, started_at, started, args, kwargs)
 
     return wrapper
 
@@ -104,7 +103,7 @@ def _generator_wrapper(name: str, record: Record) -> Any:
 def _async_generator_wrapper(name: str, record: Record) -> Any:
     async def watch(
         generator: AsyncGenerator[Any, Any],
-        generated_at: datetime,
+        started_at: int,
         started: float,
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
@@ -125,19 +124,19 @@ def _async_generator_wrapper(name: str, record: Record) -> Any:
                 else:
                     item = await generator.asend(sent)
         except StopAsyncIteration:
-            record(name, generated_at, started, args, kwargs, None, None)
+            record(name, started_at, started, args, kwargs, None, None)
         except GeneratorExit:
-            record(name, generated_at, started, args, kwargs, None, None)
+            record(name, started_at, started, args, kwargs, None, None)
             raise
         except BaseException as exc:
-            record(name, generated_at, started, args, kwargs, exc, None)
+            record(name, started_at, started, args, kwargs, exc, None)
             raise
 
     def wrapper(
         wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> Any:
-        generated_at, started = _now(_utc), _perf_counter()
+        started_at, started = _time_ns() // 1000, _perf_counter()
         generator = wrapped(*args, **kwargs)
-        return watch(generator, generated_at, started, args, kwargs)
+        return watch(generator, started_at, started, args, kwargs)
 
     return wrapper

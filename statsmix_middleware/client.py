@@ -12,7 +12,7 @@ from typing import Any
 from .backends.base import Backend
 from .backends.noop import NoopBackend
 from .backends.test_metric import TestMetricBackend
-from .context import RequestInfo, current_request
+from .context import RequestInfo, fast_current_request
 from .settings import Settings
 from .stat import MAX_META_KEYS, Number, Stat, validate_name
 
@@ -108,11 +108,9 @@ class Client:
         failing backend is logged under ``statsmix_middleware`` and counted in
         :attr:`failures`. Never does network I/O on the calling thread.
         """
-        request = current_request()
+        request = fast_current_request()
         if request is not None and (meta is None or isinstance(meta, Mapping)):
             meta = _with_request(meta, request)
-        if profile_id is None:
-            profile_id = self.profile_id
 
         stat = Stat(
             name,
@@ -120,13 +118,16 @@ class Client:
             meta=meta,
             ref_id=ref_id,
             generated_at=generated_at,
-            profile_id=profile_id,
+            profile_id=self.profile_id if profile_id is None else profile_id,
         )
         if self.ignore:
             return
 
         try:
-            self._sender().send(stat)
+            backend = self._backend
+            if backend is None or self.test_metric_name:
+                backend = self._sender()
+            backend.send(stat)
         except Exception:
             self._record_failure("send")
 

@@ -7,13 +7,14 @@ receives with the same code, so both agree on what a valid stat is.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
 
-from .timestamps import parse_timestamp, utc_now
+from .timestamps import parse_timestamp
 
 __all__ = [
     "MAX_META_KEYS",
@@ -25,6 +26,9 @@ __all__ = [
     "MetaValue",
     "Number",
     "Stat",
+    "checked_meta",
+    "from_epoch_us",
+    "now_epoch_us",
     "validate_meta",
     "validate_name",
     "validate_profile_id",
@@ -70,14 +74,28 @@ class Stat:
         ValueError: a field has a wrong value; the message names the field.
     """
 
-    __slots__ = ("name", "value", "meta", "ref_id", "generated_at", "profile_id")
+    # The fields live in private slots behind read-only properties: plain
+    # slot stores keep making a stat cheap on the per-request path. "Now" is
+    # kept as integer microseconds since the epoch until somebody asks for
+    # the datetime, which costs four times as much to make, and meta as a
+    # private dict that nothing ever changes, wrapped read-only when read.
+    __slots__ = (
+        "_name",
+        "_value",
+        "_meta",
+        "_ref_id",
+        "_generated_at",
+        "_epoch_us",
+        "_profile_id",
+    )
 
-    name: str
-    value: Number
-    meta: Mapping[str, MetaValue]
-    ref_id: str | None
-    generated_at: datetime
-    profile_id: int | None
+    _name: str
+    _value: Number
+    _meta: Mapping[str, MetaValue]
+    _ref_id: str | None
+    _generated_at: datetime | None
+    _epoch_us: int | None
+    _profile_id: int | None
 
     def __init__(
         self,
@@ -89,20 +107,18 @@ class Stat:
         generated_at: datetime | str | int | float | None = None,
         profile_id: int | str | None = None,
     ) -> None:
-        _set = object.__setattr__
-        _set(self, "name", validate_name(name))
-        _set(self, "value", validate_value(value))
-        _set(self, "meta", _EMPTY_META if meta is None else validate_meta(meta))
-        _set(self, "ref_id", None if ref_id is None else validate_ref_id(ref_id))
-        _set(
-            self,
-            "generated_at",
-            utc_now() if generated_at is None else parse_timestamp(generated_at),
-        )
-        _set(
-            self,
-            "profile_id",
-            None if profile_id is None else validate_profile_id(profile_id),
+        self._name = validate_name(name)
+        self._value = validate_value(value)
+        self._meta = _EMPTY_META if meta is None else checked_meta(meta)
+        self._ref_id = None if ref_id is None else validate_ref_id(ref_id)
+        if generated_at is None:
+            self._generated_at = None
+            self._epoch_us = _time_ns() // 1000
+        else:
+            self._generated_at = parse_timestamp(generated_at)
+            self._epoch_us = None
+        self._profile_id = (
+            None if profile_id is None else validate_profile_id(profile_id)
         )
 
     @classmethod
@@ -111,52 +127,85 @@ class Stat:
         name: str,
         value: Number,
         meta: Mapping[str, MetaValue],
-        generated_at: datetime,
+        epoch_us: int,
         profile_id: int | None,
     ) -> Stat:
         """Build a stat from fields already known to be valid, without checks.
 
         For the per-request and per-call paths of the middleware and the
         decorator, which validate their names and options once, up front.
+        ``epoch_us`` is when it happened, in microseconds since the epoch;
+        ``meta`` is kept as it is, so it must never change afterwards.
         """
-        stat = object.__new__(cls)
-        _set_name(stat, name)
-        _set_value(stat, value)
-        _set_meta(stat, meta)
-        _set_ref_id(stat, None)
-        _set_generated_at(stat, generated_at)
-        _set_profile_id(stat, profile_id)
+        stat = _new(cls)
+        stat._name = name
+        stat._value = value
+        stat._meta = meta
+        stat._ref_id = None
+        stat._generated_at = None
+        stat._epoch_us = epoch_us
+        stat._profile_id = profile_id
         return stat
+
+    @property
+    def name(self) -> str:
+        """The metric's name."""
+        return self._name
+
+    @property
+    def value(self) -> Number:
+        """The number tracked; 1 unless told otherwise."""
+        return self._value
+
+    @property
+    def meta(self) -> Mapping[str, MetaValue]:
+        """The stat's meta, read-only."""
+        meta = self._meta
+        return MappingProxyType(meta) if type(meta) is dict else meta
+
+    @property
+    def ref_id(self) -> str | None:
+        """The caller's id of the stat, or None."""
+        return self._ref_id
+
+    @property
+    def generated_at(self) -> datetime:
+        """When it happened, as an aware datetime in UTC."""
+        moment = self._generated_at
+        if moment is None:
+            moment = from_epoch_us(self._epoch_us or 0)
+            self._generated_at = moment
+        return moment
+
+    @property
+    def profile_id(self) -> int | None:
+        """The profile the metric lives in, or None for the account's first."""
+        return self._profile_id
 
     def replace(self, **changes: Any) -> Stat:
         """Return a copy with some fields changed and validated again."""
         fields: dict[str, Any] = {
-            "meta": self.meta,
-            "ref_id": self.ref_id,
+            "meta": self._meta,
+            "ref_id": self._ref_id,
             "generated_at": self.generated_at,
-            "profile_id": self.profile_id,
+            "profile_id": self._profile_id,
         }
         fields.update(changes)
-        name = fields.pop("name", self.name)
-        value = fields.pop("value", self.value)
+        name = fields.pop("name", self._name)
+        value = fields.pop("value", self._value)
         return Stat(name, value, **fields)
 
     def to_dict(self) -> dict[str, Any]:
         """The stat as JSON-ready fields, as the batch endpoint takes them."""
+        value = self._value
         return {
-            "name": self.name,
-            "value": str(self.value) if isinstance(self.value, Decimal) else self.value,
-            "meta": dict(self.meta),
-            "ref_id": self.ref_id,
+            "name": self._name,
+            "value": str(value) if isinstance(value, Decimal) else value,
+            "meta": dict(self._meta),
+            "ref_id": self._ref_id,
             "generated_at": self.generated_at.isoformat(),
-            "profile_id": self.profile_id,
+            "profile_id": self._profile_id,
         }
-
-    def __setattr__(self, key: str, value: object) -> None:
-        raise AttributeError(f"Stat is immutable; use replace({key}=...)")
-
-    def __delattr__(self, key: str) -> None:
-        raise AttributeError("Stat is immutable")
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Stat):
@@ -167,35 +216,41 @@ class Stat:
         return hash(self._key())
 
     def __repr__(self) -> str:
-        parts = [f"{self.name!r}", f"value={self.value!r}"]
-        if self.meta:
-            parts.append(f"meta={dict(self.meta)!r}")
-        if self.ref_id is not None:
-            parts.append(f"ref_id={self.ref_id!r}")
+        parts = [f"{self._name!r}", f"value={self._value!r}"]
+        if self._meta:
+            parts.append(f"meta={dict(self._meta)!r}")
+        if self._ref_id is not None:
+            parts.append(f"ref_id={self._ref_id!r}")
         parts.append(f"generated_at={self.generated_at.isoformat()!r}")
-        if self.profile_id is not None:
-            parts.append(f"profile_id={self.profile_id!r}")
+        if self._profile_id is not None:
+            parts.append(f"profile_id={self._profile_id!r}")
         return f"Stat({', '.join(parts)})"
 
     def _key(self) -> tuple[Any, ...]:
-        meta = tuple(sorted(self.meta.items()))
+        meta = tuple(sorted(self._meta.items()))
         return (
-            self.name,
-            self.value,
+            self._name,
+            self._value,
             meta,
-            self.ref_id,
+            self._ref_id,
             self.generated_at,
-            self.profile_id,
+            self._profile_id,
         )
 
 
-# The slots' own setters: faster than object.__setattr__ for _trusted.
-_set_name = Stat.__dict__["name"].__set__
-_set_value = Stat.__dict__["value"].__set__
-_set_meta = Stat.__dict__["meta"].__set__
-_set_ref_id = Stat.__dict__["ref_id"].__set__
-_set_generated_at = Stat.__dict__["generated_at"].__set__
-_set_profile_id = Stat.__dict__["profile_id"].__set__
+_new = object.__new__
+_time_ns = time.time_ns
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def now_epoch_us() -> int:
+    """The current time in whole microseconds since the epoch, as stats keep it."""
+    return _time_ns() // 1000
+
+
+def from_epoch_us(epoch_us: int) -> datetime:
+    """Microseconds since the epoch as an aware UTC datetime, exactly."""
+    return _EPOCH + timedelta(microseconds=epoch_us)
 
 
 def validate_name(name: object) -> str:
@@ -240,12 +295,18 @@ def validate_value(value: object) -> Number:
 
 def validate_meta(meta: object) -> Mapping[str, MetaValue]:
     """Return a read-only copy of ``meta`` if it is valid, else raise."""
-    if not isinstance(meta, Mapping):
+    return MappingProxyType(checked_meta(meta))
+
+
+def checked_meta(meta: object) -> dict[str, MetaValue]:
+    """Return a new dict copy of ``meta`` if it is valid, else raise."""
+    # A dict is by far the usual case; the ABC check costs more than the rest.
+    if type(meta) is not dict and not isinstance(meta, Mapping):
         raise TypeError(f"meta must be a mapping, not {type(meta).__name__}")
     if len(meta) > MAX_META_KEYS:
         raise ValueError(f"meta has {len(meta)} keys; at most {MAX_META_KEYS} allowed")
 
-    copy = dict(meta)
+    copy = meta.copy() if type(meta) is dict else dict(meta)
     for key, item in copy.items():
         if (
             type(key) is str
@@ -255,7 +316,7 @@ def validate_meta(meta: object) -> Mapping[str, MetaValue]:
         ):
             continue
         _check_meta_item(key, item)
-    return MappingProxyType(copy)
+    return copy
 
 
 def _check_meta_item(key: object, item: object) -> None:

@@ -6,7 +6,7 @@ import math
 import re
 from datetime import date, datetime, timezone
 
-__all__ = ["parse_timestamp", "utc_now"]
+__all__ = ["parse_timestamp"]
 
 # The PHP library writes "2012-10-19GMT21:13:20": a zone name between the date
 # and the time. Ruby's Time#to_s writes "2012-10-19 15:18:42 -0600".
@@ -93,8 +93,3 @@ def _normalise(text: str) -> str:
     if text.endswith(("z", "Z")):
         text = text[:-1] + "+00:00"
     return text
-
-
-def utc_now() -> datetime:
-    """The current time as an aware UTC datetime."""
-    return datetime.now(timezone.utc)

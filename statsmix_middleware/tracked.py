@@ -12,7 +12,6 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
-from datetime import datetime, timezone
 from types import MappingProxyType, TracebackType
 from typing import Any, TypeVar, cast, overload
 
@@ -21,7 +20,7 @@ import wrapt
 from ._failures import FailureLog
 from ._wrappers import wrapper_for
 from .client import Client
-from .context import current_request
+from .context import current_request, fast_current_request
 from .default_client import get_client
 from .stat import (
     MAX_META_KEYS,
@@ -30,7 +29,7 @@ from .stat import (
     MetaValue,
     Number,
     Stat,
-    validate_meta,
+    checked_meta,
     validate_name,
     validate_value,
 )
@@ -46,13 +45,12 @@ EnabledOption = bool | Callable[[], bool]
 
 _failures = FailureLog(logger)
 _perf_counter = time.perf_counter
-_utc = timezone.utc
-_now = datetime.now
+_time_ns = time.time_ns
 _NO_META: Mapping[str, MetaValue] = MappingProxyType({})
 
 # When each open ``with`` block started, per tracker: kept in a context
 # variable so that threads and tasks sharing one tracker never mix them up.
-_Start = tuple[datetime, float]
+_Start = tuple[int, float]
 _open_blocks: ContextVar[Mapping[int, tuple[_Start, ...]]] = ContextVar(
     "statsmix_tracked_blocks", default=MappingProxyType({})
 )
@@ -136,7 +134,7 @@ class Tracker:
         if value is not None and not callable(value):
             value = validate_value(value)
         if meta is not None and not callable(meta):
-            meta = validate_meta(meta)
+            meta = checked_meta(meta)
         if not isinstance(enabled, bool) and not callable(enabled):
             raise TypeError("enabled must be a bool or a callable returning one")
         if client is not None and not isinstance(client, Client):
@@ -163,7 +161,7 @@ class Tracker:
             raise TypeError("tracked() as a context manager needs a metric name")
         blocks = _open_blocks.get()
         stack = blocks.get(id(self), ())
-        start: _Start = (_now(_utc), _perf_counter())
+        start: _Start = (_time_ns() // 1000, _perf_counter())
         _open_blocks.set({**blocks, id(self): (*stack, start)})
         return self
 
@@ -188,8 +186,8 @@ class Tracker:
 
         is_enabled = self._is_enabled
         if self.enabled is True or (is_enabled is not None and is_enabled()):
-            generated_at, started = stack[-1]
-            self.record(self.name, generated_at, started, (), {}, exc, None)
+            started_at, started = stack[-1]
+            self.record(self.name, started_at, started, (), {}, exc, None)
 
     async def __aenter__(self) -> Tracker:
         return self.__enter__()
@@ -205,14 +203,17 @@ class Tracker:
     def record(
         self,
         name: str,
-        generated_at: datetime,
+        started_at: int,
         started: float,
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
         exc: BaseException | None,
         result: Any,
     ) -> None:
-        """Track one call or block that began at ``started``; never raises."""
+        """Track one call or block that began at ``started``; never raises.
+
+        ``started_at`` is the same moment in microseconds since the epoch.
+        """
         try:
             value = self.value
             if self.timed:
@@ -220,16 +221,19 @@ class Tracker:
             elif callable(value):
                 value = 0 if exc is not None else validate_value(value(result))
 
-            meta = self.meta
-            if meta is None:
+            option = self.meta
+            meta: Mapping[str, MetaValue]
+            if option is None:
                 meta = _NO_META
-            elif callable(meta):
-                meta = self._meta_of(name, meta, args, kwargs)
-            if exc is not None or current_request() is not None:
+            elif callable(option):
+                meta = self._meta_of(name, option, args, kwargs)
+            else:
+                meta = option
+            if exc is not None or fast_current_request() is not None:
                 meta = _with_context(meta, exc)
 
             client = self.client or get_client()
-            stat = Stat._trusted(name, value, meta, generated_at, client.profile_id)
+            stat = Stat._trusted(name, value, meta, started_at, client.profile_id)
             client._send_trusted(stat)
         except Exception:
             _failures.report(f"@tracked {name!r}")
@@ -242,7 +246,7 @@ class Tracker:
         kwargs: dict[str, Any],
     ) -> Mapping[str, MetaValue]:
         try:
-            return validate_meta(hook(*args, **kwargs))
+            return checked_meta(hook(*args, **kwargs))
         except Exception:
             _failures.report(f"meta callable of {name!r}")
             return _NO_META
@@ -265,7 +269,7 @@ def _with_context(
         for key, item in extra:
             if key not in merged and len(merged) < MAX_META_KEYS:
                 merged[key] = item
-    return MappingProxyType(merged)
+    return merged
 
 
 def _guarded(enabled: Callable[[], bool]) -> Callable[[], bool]:

@@ -11,7 +11,6 @@ import logging
 import time
 from collections.abc import Generator, Iterable, Iterator
 from contextvars import Token
-from datetime import datetime, timezone
 from typing import Any, Literal
 
 from ._cardinality import DEFAULT_CARDINALITY_LIMIT, CardinalityBudget
@@ -30,6 +29,7 @@ logger = logging.getLogger(__name__)
 ENVIRON_KEY = "statsmix.request"
 
 _perf_counter = time.perf_counter
+_time_ns = time.time_ns
 
 
 class WSGIMiddleware:
@@ -115,7 +115,7 @@ class _Exchange:
         "info",
         "path",
         "started",
-        "generated_at",
+        "started_at",
         "status",
         "done",
         "token",
@@ -136,7 +136,7 @@ class _Exchange:
         self.info = info
         self.path = path
         self.started = started
-        self.generated_at = datetime.now(timezone.utc)
+        self.started_at = _time_ns() // 1000
         self.status: str | None = None
         self.done = False
         self.token: Token[RequestInfo | None] | None = None
@@ -182,7 +182,7 @@ class _Exchange:
             self.path,
             status,
             error,
-            self.generated_at,
+            self.started_at,
             _perf_counter() - self.started,
         )
 

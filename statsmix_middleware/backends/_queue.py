@@ -58,16 +58,16 @@ class StatQueue:
         packed = pack(stat)
         with self._lock:
             items = self._items
-            if len(items) >= self.max_size:
+            size = len(items)
+            if size >= self.max_size:
                 self.dropped += 1
                 self.full_drops += 1
                 self._full_drops_total += 1
                 return False
             items.append(packed)
             self.accepted += 1
-            ready = len(items) >= self._batch_size
 
-        if ready and not self.wake.is_set():
+        if size + 1 == self._batch_size:
             self.wake.set()
         return True
 

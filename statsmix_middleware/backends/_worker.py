@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import encodings.idna  # noqa: F401  (see below)
 import logging
 import ssl
 import threading
@@ -22,11 +23,14 @@ from ._wire import Answer, post_batch, post_track
 
 __all__ = ["DropHook", "Options", "Worker"]
 
-# httpx imports httpcore when its first client is made, which happens on the
-# worker thread. It is imported above instead, on the thread that imports this
-# module: a fork() while the worker sat half-way through that import would
-# leave the child a half-initialised module for good. The TLS context is made
-# by the backend on its caller's thread for the same reason (see http.py).
+# httpx imports httpcore when its first client is made, and the socket module
+# imports the IDNA codec for the first host name it looks up, both on the
+# worker thread. They are imported above instead, on the thread that imports
+# this module. A fork() while the worker sat half-way through an import would
+# leave the child a half-initialised module for good; and an import holds the
+# GIL throughout, so an app thread calling track() meanwhile would wait the
+# milliseconds it takes. The TLS context is made by the backend on its
+# caller's thread for the same reasons (see http.py).
 
 # Every part of the backend logs as the module users configure: .http.
 logger = logging.getLogger("statsmix_middleware.backends.http")
