@@ -316,10 +316,10 @@ def main(only: list[str]) -> None:
     for title, (variants, baseline) in sections.items():
         if only and not title.lower().startswith(tuple(o.lower() for o in only)):
             continue
-        medians = measure(variants, rounds=ROUNDS)
+        timings = measure(variants, rounds=ROUNDS)
         reference = next(name for name in variants if "statsmix-" in name)
         print(f"\n### {title} ({ROUNDS} interleaved rounds, medians)\n", flush=True)
-        print(format_table(medians, baseline=baseline, reference=reference))
+        print(format_table(timings, baseline=baseline, reference=reference))
     loop.close()
 
 

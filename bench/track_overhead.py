@@ -1,81 +1,64 @@
-"""Median cost of one ``Client.track()`` call, beside a bare list append.
+"""Median nanoseconds of one ``Client.track()`` call, beside a bare list append.
 
 Run: ``python -m bench.track_overhead``. The variants are interleaved round by
-round so that machine noise falls on all of them alike; the figure per variant
-is the median over rounds of the mean cost per call within a round.
+round (``bench/_timing.py``), so that machine noise falls on all of them
+alike. Every variant gets the same name and no meta unless it says so.
 """
 
 from __future__ import annotations
 
-import statistics
-import time
-from collections.abc import Callable
-
+from bench._timing import Batch, format_table, measure, versions
 from statsmix_middleware import Client, MemoryBackend, NoopBackend
 
 ROUNDS = 31
-CALLS_PER_ROUND = 20_000
+FLOOR = "bare function appending to a list"
+NOOP = "Client.track -> NoopBackend"
+META = {"method": "GET", "route": "/posts/{id}", "status": "200"}
 
 
-def bare_append() -> Callable[[], None]:
-    sink: list[tuple[str, int]] = []
+def bare_append() -> Batch:
+    kept: list[tuple[str, int]] = []
 
-    def call() -> None:
-        sink.append(("Blog Posts", 1))
-        if len(sink) > CALLS_PER_ROUND:
-            sink.clear()
+    def append(name: str, value: int) -> None:
+        kept.append((name, value))
 
-    return call
+    def run(n: int) -> None:
+        kept.clear()
+        for _ in range(n):
+            append("Blog Posts", 1)
+
+    return run
 
 
-def client_track(backend: MemoryBackend | NoopBackend) -> Callable[[], None]:
+def client_track(backend: MemoryBackend | NoopBackend, meta: bool = False) -> Batch:
     client = Client(backend=backend, ignore=False, test_metric_name="")
+    track = client.track
 
-    def call() -> None:
-        client.track("Blog Posts")
-        if isinstance(backend, MemoryBackend) and len(backend) > CALLS_PER_ROUND:
+    def run(n: int) -> None:
+        if isinstance(backend, MemoryBackend):
             backend.clear()
+        if meta:
+            for _ in range(n):
+                track("Blog Posts", meta=META)
+        else:
+            for _ in range(n):
+                track("Blog Posts")
 
-    return call
-
-
-def client_track_meta(backend: NoopBackend) -> Callable[[], None]:
-    client = Client(backend=backend, ignore=False, test_metric_name="")
-    meta = {"method": "GET", "route": "/posts/{id}", "status": "200"}
-
-    def call() -> None:
-        client.track("Blog Posts", meta=meta)
-
-    return call
-
-
-def measure(variants: dict[str, Callable[[], None]]) -> dict[str, float]:
-    """Median nanoseconds per call for each variant, interleaved by round."""
-    samples: dict[str, list[float]] = {name: [] for name in variants}
-
-    for _ in range(ROUNDS):
-        for name, call in variants.items():
-            started = time.perf_counter_ns()
-            for _ in range(CALLS_PER_ROUND):
-                call()
-            samples[name].append((time.perf_counter_ns() - started) / CALLS_PER_ROUND)
-
-    return {name: statistics.median(values) for name, values in samples.items()}
+    return run
 
 
 def main() -> None:
     variants = {
-        "bare function appending to a list": bare_append(),
-        "Client.track -> NoopBackend": client_track(NoopBackend()),
+        FLOOR: bare_append(),
+        NOOP: client_track(NoopBackend()),
         "Client.track -> MemoryBackend": client_track(MemoryBackend()),
-        "Client.track + 3 meta -> NoopBackend": client_track_meta(NoopBackend()),
+        "Client.track + 3 meta -> NoopBackend": client_track(NoopBackend(), True),
     }
-    medians = measure(variants)
-    floor = medians["bare function appending to a list"]
+    timings = measure(variants, rounds=ROUNDS)
 
-    print(f"{'variant':40} {'median ns/call':>15} {'x bare':>8}")
-    for name, median in medians.items():
-        print(f"{name:40} {median:15.0f} {median / floor:8.1f}")
+    print(versions("statsmix-middleware"))
+    print(f"\n### Client.track ({ROUNDS} interleaved rounds, medians)\n")
+    print(format_table(timings, baseline=FLOOR, reference=NOOP, unit="ns"))
 
 
 if __name__ == "__main__":

@@ -19,7 +19,8 @@ BATCH_PATH = "batch.json"
 TRACK_PATH = "track.json"
 
 _XML_ERROR = re.compile(r"<error>([^<]*)</error>")
-_ENCODE_SLICE = 100
+_ENCODE_SLICE = 50
+_ENCODE_PAUSE = 20e-6
 _encode = json.JSONEncoder(separators=(",", ":")).encode
 
 
@@ -46,12 +47,18 @@ def post_batch(client: httpx.Client, stats: list[Packed]) -> Answer:
     """Send ``stats`` in one ``batch.json`` request.
 
     A batch the server finds too large (413) is split in halves and sent
-    again, so one oversized request never costs the stats inside it.
+    again, so one oversized request never costs the stats inside it. A stat
+    that cannot be written as JSON is refused here, as the server would refuse
+    it (422), and the others go on without it.
     """
+    parts, unwritable = _encoded(stats)
+    if unwritable:
+        return _without_unwritable(client, stats, unwritable)
+
     try:
         response = client.post(
             BATCH_PATH,
-            content=_batch_body(stats),
+            content=b'{"stats":[' + ",".join(parts).encode() + b"]}",
             headers={"Content-Type": "application/json"},
         )
     except httpx.HTTPError as exc:
@@ -80,7 +87,10 @@ def post_track(client: httpx.Client, stat: Packed) -> Answer:
     }
     meta = meta_of(stat)
     if meta:
-        fields["meta"] = json.dumps(meta, separators=(",", ":"))
+        try:
+            fields["meta"] = _encode(meta)
+        except ValueError as exc:
+            return Answer.whole(1, 422, f"the stat cannot be written as JSON: {exc}")
     if ref_id is not None:
         fields["ref_id"] = ref_id
     if profile_id is not None:
@@ -98,21 +108,51 @@ def post_track(client: httpx.Client, stat: Packed) -> Answer:
     return answer
 
 
-def _batch_body(stats: list[Packed]) -> bytes:
-    """The JSON body, encoded a slice at a time with a pause for other threads.
+def _encoded(stats: list[Packed]) -> tuple[list[str], dict[int, str]]:
+    """The batch's items as JSON, a slice at a time, and what could not be.
 
-    The encoder runs in C and holds the GIL while it works: done in one go for
-    a large batch, an app thread that wants the GIL meanwhile would wait that
-    long inside its ``track()``. ``time.sleep(0)`` between slices hands the
-    GIL over, so the app waits for one slice at most.
+    Writing a large batch in one go holds the GIL for milliseconds, and an app
+    thread that wants it meanwhile waits that long inside its ``track()``. A
+    short sleep between slices lets such a thread in, so it waits for one
+    slice at most. (``time.sleep(0)`` would not: the GIL is back with this
+    thread before a waiting one has even woken up.) A slice that fails is
+    written again stat by stat, to find the one at fault.
     """
     parts: list[str] = []
+    unwritable: dict[int, str] = {}
     for start in range(0, len(stats), _ENCODE_SLICE):
         if start:
-            time.sleep(0)
+            time.sleep(_ENCODE_PAUSE)
         items = [as_fields(stat) for stat in stats[start : start + _ENCODE_SLICE]]
-        parts.append(_encode(items)[1:-1])
-    return b'{"stats":[' + ",".join(parts).encode() + b"]}"
+        try:
+            parts.append(_encode(items)[1:-1])
+        except ValueError:
+            for index, item in enumerate(items, start):
+                try:
+                    parts.append(_encode(item))
+                except ValueError as exc:
+                    unwritable[index] = f"the stat cannot be written as JSON: {exc}"
+    return parts, unwritable
+
+
+def _without_unwritable(
+    client: httpx.Client, stats: list[Packed], unwritable: dict[int, str]
+) -> Answer:
+    """Refuse the stats that cannot be written; send the rest on their own."""
+    answer = Answer.whole(len(stats), 422, "")
+    for index, message in unwritable.items():
+        answer.messages[index] = message
+
+    rest = [index for index in range(len(stats)) if index not in unwritable]
+    if not rest:
+        return answer
+    sent = post_batch(client, [stats[index] for index in rest])
+    if sent.no_batch_route:
+        return sent
+    for index, status, message in zip(rest, sent.statuses, sent.messages, strict=True):
+        answer.statuses[index], answer.messages[index] = status, message
+    answer.retry_after = sent.retry_after
+    return answer
 
 
 def error_message(response: httpx.Response) -> str:

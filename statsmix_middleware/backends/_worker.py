@@ -40,6 +40,9 @@ DropHook = Callable[[Stat, str], None]
 # How often, at most, the queue-full warning is repeated while it lasts.
 _FULL_WARNING_EVERY = 10.0
 
+# Seconds of one track call per stat after batch.json answered 404.
+_BATCH_ROUTE_RECHECK = 300
+
 
 @dataclass(frozen=True)
 class Options:
@@ -72,11 +75,12 @@ class Worker:
             target=self._run, name="statsmix-http-backend", daemon=True
         )
 
-        self._batch_route = True
+        self._single_until = 0.0  # one track call per stat until then
         self._refusals = Refusals(options.plan_limit_pause)
         self._in_outage = False
         self._full_warned_at = -_FULL_WARNING_EVERY
         self._hook_failed = False
+        self._dropped_in_retry = 0
 
     def start(self) -> None:
         self.thread.start()
@@ -123,8 +127,9 @@ class Worker:
                 self.queue.wake.clear()
                 self._drain(client)
         finally:
-            self._abandon_queue()
+            abandoned = self._abandon_queue()
             client.close()
+            self._say_lost_at_shutdown(abandoned)
 
     def _drain(self, client: httpx.Client) -> None:
         while not self.stopping.is_set():
@@ -176,18 +181,22 @@ class Worker:
             attempt += 1
             if self.stopping.wait(delay):
                 batch.drop(pending, "shutdown")
+                self._dropped_in_retry += len(pending)
                 return
 
     def _post(self, client: httpx.Client, stats: list[Packed]) -> Answer:
-        if self._batch_route:
+        if time.monotonic() >= self._single_until:
             answer = post_batch(client, stats)
             if not answer.no_batch_route:
                 return answer
-            self._batch_route = False
+            # A proxy may answer 404 for a while during a deploy: ask again
+            # later rather than send one request per stat for good.
+            self._single_until = time.monotonic() + _BATCH_ROUTE_RECHECK
             logger.info(
                 "The StatsMix server at %s has no batch.json; sending one "
-                "track call per stat from now on",
+                "track call per stat for the next %d s",
                 self.options.url,
+                _BATCH_ROUTE_RECHECK,
             )
 
         combined = Answer()
@@ -258,15 +267,28 @@ class Worker:
         for index, reason in sorted(batch.lost.items()):
             self.lose(unpack(batch.stats[index]), reason)
 
-    def _abandon_queue(self) -> None:
-        """Settle everything still queued as dropped: the worker is stopping."""
+    def _abandon_queue(self) -> int:
+        """Settle everything still queued as dropped; return how many there were."""
+        abandoned = 0
         while True:
             first, stats = self.queue.take(self.options.batch_size)
             if not stats:
-                return
+                return abandoned
             batch = Batch(first, stats)
             batch.drop(list(range(len(stats))), "shutdown")
             self._settle(batch)
+            abandoned += len(stats)
+
+    def _say_lost_at_shutdown(self, abandoned: int) -> None:
+        """One warning for the stats a stopping worker could not deliver."""
+        lost = abandoned + self._dropped_in_retry
+        if lost:
+            logger.warning(
+                "StatsMix stopped with %d stats undelivered (dropped as "
+                "'shutdown'; the server at %s did not take them in time)",
+                lost,
+                self.options.url,
+            )
 
     def _warn_if_full(self) -> None:
         now = time.monotonic()

@@ -7,6 +7,7 @@ import functools
 import logging
 import os
 import ssl
+import sys
 import threading
 import time
 import weakref
@@ -251,6 +252,7 @@ class HTTPBackend:
             runtime = _Runtime(generation, queue, worker)
             if not self._closed:
                 _start_worker(runtime.worker)
+                _flush_at_pool_exit()
             self._runtime = runtime
             return runtime
         finally:
@@ -291,6 +293,28 @@ def _check_positive(**values: float) -> None:
     for name, value in values.items():
         if isinstance(value, bool) or not value > 0:
             raise ValueError(f"{name} must be more than 0, not {value!r}")
+
+
+# The exit hooks of the process pools that fork their workers: a worker ends
+# with os._exit(), which skips atexit, after running these.
+_POOL_UTILS = ("multiprocessing.util", "billiard.util")
+_pool_hooked_pid = 0
+
+
+def _flush_at_pool_exit() -> None:
+    """Flush at the end of a pool's worker process too, once per process."""
+    global _pool_hooked_pid
+    pid = os.getpid()
+    if _pool_hooked_pid == pid:
+        return
+    _pool_hooked_pid = pid
+
+    for name in _POOL_UTILS:
+        util = sys.modules.get(name)
+        if util is not None:
+            # A pool clears these hooks in each worker it starts, so a hook
+            # made before the fork does not run twice.
+            util.Finalize(None, _flush_at_exit, exitpriority=10)
 
 
 @atexit.register

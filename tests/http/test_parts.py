@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import inspect
+import threading
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from email.utils import format_datetime
@@ -22,6 +22,7 @@ from statsmix_middleware import (
     ValidationError,
 )
 from statsmix_middleware._records import read_list, read_one
+from statsmix_middleware.backends import _retry, http
 from statsmix_middleware.backends._retry import (
     backoff_delay,
     is_retryable,
@@ -31,17 +32,43 @@ from statsmix_middleware.errors import error_for_status
 from tests.http.stub_server import free_port
 
 
-def test_default_retries_ride_out_thirty_seconds_of_downtime() -> None:
-    defaults = {
-        name: parameter.default
-        for name, parameter in inspect.signature(HTTPBackend).parameters.items()
-    }
-    shortest = sum(
-        min(defaults["max_backoff"], defaults["backoff"] * 2**attempt) / 2
-        for attempt in range(defaults["max_retries"])
-    )
+class _RecordedWaits(threading.Event):
+    """A stop event whose waits return at once and are only added up."""
 
-    assert shortest >= 30
+    def __init__(self) -> None:
+        super().__init__()
+        self.waited: list[float] = []
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.waited.append(timeout or 0.0)
+        return self.is_set()
+
+
+def test_default_retries_ride_out_thirty_seconds_of_downtime(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The real worker, default settings, a server that is not there at all.
+
+    Each backoff is its shortest (no jitter) and returns at once, so the test
+    adds up how long the worker would have kept trying.
+    """
+    monkeypatch.setattr(_retry.random, "uniform", lambda low, high: low)
+    monkeypatch.setattr(http, "_start_worker", lambda worker: None)
+    backend = HTTPBackend(f"http://127.0.0.1:{free_port()}", "key")
+    try:
+        backend.send(Stat("Outage"))
+        runtime = backend._runtime
+        assert runtime is not None
+        waits = _RecordedWaits()
+        runtime.worker.stopping = waits
+        runtime.worker.start()
+
+        assert backend.flush(20) is False
+        assert backend.counts["failed"] == 1
+        assert backend.counts["retried"] == len(waits.waited)
+        assert sum(waits.waited) >= 30
+    finally:
+        backend.close(timeout=1.0)
 
 
 def test_backoff_grows_stays_under_its_cap_and_obeys_retry_after() -> None:

@@ -89,3 +89,34 @@ def test_fork_child_and_parent_each_deliver_their_own_once(
     assert result.returncode == 0, result.stderr
     assert sorted(stored_values(live_server.db_path, "Parent")) == list(range(200))
     assert sorted(stored_values(live_server.db_path, "Child")) == list(range(50))
+
+
+def test_pool_workers_ending_with_os_exit_deliver_everything(
+    live_server: LiveServer,
+) -> None:
+    """multiprocessing's forked workers skip atexit; its own exit hooks flush."""
+    result = run_script(
+        textwrap.dedent(
+            """
+            import multiprocessing
+            import statsmix_middleware as statsmix
+
+            def work(number):
+                for value in range(100):
+                    statsmix.track("Pool", number * 100 + value)
+
+            if __name__ == "__main__":
+                context = multiprocessing.get_context("fork")
+                workers = [context.Process(target=work, args=(n,)) for n in range(3)]
+                for worker in workers:
+                    worker.start()
+                for worker in workers:
+                    worker.join(30)
+                raise SystemExit(max(worker.exitcode for worker in workers))
+            """
+        ),
+        live_server,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert sorted(stored_values(live_server.db_path, "Pool")) == list(range(300))

@@ -39,17 +39,18 @@ def test_5xx_is_retried_until_delivered(
     assert backend.counts["sent"] == 50
 
 
-def test_429_waits_at_least_its_retry_after(
-    stub: StubServer, make_backend: MakeBackend
+@pytest.mark.parametrize("status", [429, 503])
+def test_a_refusal_waits_at_least_its_retry_after(
+    status: int, stub: StubServer, make_backend: MakeBackend
 ) -> None:
-    stub.answer_next(429, headers={"Retry-After": "0.4"})
+    stub.answer_next(status, headers={"Retry-After": "0.4"})
     backend = make_backend(stub.url)
 
     backend.send(Stat("Rate limited"))
 
     assert backend.flush(10) is True
     (_, first, refused_at), (_, second, retried_at) = stub.requests
-    assert (first, second) == (429, 200)
+    assert (first, second) == (status, 200)
     assert retried_at - refused_at >= 0.35
     assert values(stub) == [1]
 
@@ -123,6 +124,27 @@ def test_items_refused_as_invalid_are_logged_and_counted_one_by_one(
     assert lost == ["invalid"] * 5
     refusals = [r for r in caplog.records if "value must be even" in r.getMessage()]
     assert len(refusals) == 5
+
+
+def test_a_stat_that_cannot_be_written_fails_alone(
+    stub: StubServer, make_backend: MakeBackend
+) -> None:
+    """JSON cannot hold every int; only the stat that has one is lost."""
+    lost: list[tuple[str, str]] = []
+    backend = make_backend(
+        stub.url, on_drop=lambda stat, reason: lost.append((stat.name, reason))
+    )
+    unwritable = Stat._trusted("Huge", 1, {"n": 10**5000}, 0, None)
+
+    backend.send(Stat("Fine", 1))
+    backend.send(unwritable)
+    backend.send(Stat("Fine", 2))
+    assert backend.flush(10) is False
+
+    assert values(stub) == [1, 2]
+    assert backend.counts["sent"] == 2
+    assert backend.counts["failed"] == 1
+    assert lost == [("Huge", "invalid")]
 
 
 def test_a_batch_too_large_is_split_until_it_fits(make_backend: MakeBackend) -> None:
