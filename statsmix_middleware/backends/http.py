@@ -37,26 +37,11 @@ _start_lock = threading.Lock()
 _live: weakref.WeakSet[HTTPBackend] = weakref.WeakSet()
 
 
-# Which process this is, as far as the backends go: every child that
-# os.fork() makes bumps it. Comparing it costs a fraction of os.getpid(), a
-# system call, and send() compares it every time.
-_process_generation = 0
-
-
-def _count_fork() -> None:
-    # Nothing but an integer store: no lock, so it cannot deadlock the child.
-    global _process_generation
-    _process_generation += 1
-
-
-os.register_at_fork(after_in_child=_count_fork)
-
-
 @dataclass
 class _Runtime:
     """What belongs to one process: a queue and the worker that empties it."""
 
-    generation: int
+    pid: int
     queue: StatQueue
     worker: Worker
 
@@ -162,7 +147,7 @@ class HTTPBackend:
     def send(self, stat: Stat) -> None:
         """Queue ``stat`` for delivery; returns at once, whatever happens."""
         runtime = self._runtime
-        if runtime is None or runtime.generation != _process_generation:
+        if runtime is None or runtime.pid != os.getpid():
             runtime = self._start()
 
         if self._closed:
@@ -222,7 +207,7 @@ class HTTPBackend:
 
     def _own_runtime(self) -> _Runtime | None:
         runtime = self._runtime
-        if runtime is None or runtime.generation != _process_generation:
+        if runtime is None or runtime.pid != os.getpid():
             return None
         return runtime
 
@@ -233,9 +218,6 @@ class HTTPBackend:
         is used: the child starts over, and the parent's queued stats stay
         the parent's to send.
         """
-        # Limitation: a child forked by C code without Python's at-fork hooks
-        # (os.fork() and multiprocessing run them) is taken for its parent:
-        # its stats wait in a queue no thread empties, and flush() says so.
         # Limitation: a fork() while the parent's worker is inside a C library
         # call that holds a lock (a DNS lookup, say) can leave the child's
         # worker stuck on it. The child's track() never waits on the worker,
@@ -243,13 +225,13 @@ class HTTPBackend:
         locked = _start_lock.acquire(timeout=1.0)
         try:
             runtime = self._runtime
-            generation = _process_generation
-            if runtime is not None and runtime.generation == generation:
+            pid = os.getpid()
+            if runtime is not None and runtime.pid == pid:
                 return runtime
 
             queue = StatQueue(self.options.max_queue_size, self.options.batch_size)
             worker = Worker(queue, self.options, self.on_drop)
-            runtime = _Runtime(generation, queue, worker)
+            runtime = _Runtime(pid, queue, worker)
             if not self._closed:
                 _start_worker(runtime.worker)
                 _flush_at_pool_exit()
