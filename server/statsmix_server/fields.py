@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Final, TypeVar
 
 from statsmix_middleware.stat import (
+    MAX_VALUE_DIGITS,
     validate_meta,
     validate_name,
     validate_ref_id,
@@ -24,7 +25,7 @@ from statsmix_middleware.stat import (
 from statsmix_middleware.timestamps import parse_timestamp
 
 from .errors import ApiError
-from .values import db_time, format_value
+from .values import compact_json, db_time, format_int_value, format_value
 
 __all__ = [
     "DEFAULT_LIMIT",
@@ -39,8 +40,12 @@ __all__ = [
     "limit_field",
     "meta_field",
     "name_field",
+    "parse_id",
     "ref_id_field",
     "sharing_field",
+    "stored_meta",
+    "stored_time",
+    "stored_value",
     "value_field",
 ]
 
@@ -49,6 +54,7 @@ Params = Mapping[str, Any]
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 1000
 _MAX_ID = 2**63 - 1
+_VALUE_LIMIT = 10**MAX_VALUE_DIGITS
 
 T = TypeVar("T")
 
@@ -83,8 +89,20 @@ def name_field(params: Params, field: str = "name") -> str | Missing:
 def value_field(params: Params) -> str | Missing:
     """The value in its stored form, or MISSING (the caller's default)."""
     raw = _raw(params, "value")
-    if raw is None:
-        return MISSING
+    return MISSING if raw is None else stored_value(raw)
+
+
+def stored_value(raw: object) -> str:
+    """A value sent (a JSON number or a form string) in its stored form.
+
+    An int in range needs no detour through Decimal; every other value,
+    an int out of range included, goes through it, so the refusal names
+    the value the way it always has.
+    """
+    if type(raw) is int and -_VALUE_LIMIT < raw < _VALUE_LIMIT:
+        _checked(validate_value, raw)
+        return format_int_value(raw)
+
     if isinstance(raw, str):
         try:
             number: Any = Decimal(raw.strip())
@@ -103,8 +121,11 @@ def value_field(params: Params) -> str | Missing:
 def meta_field(params: Params) -> str | None | Missing:
     """The meta as stored (compact JSON), None for an empty object, or MISSING."""
     raw = _raw(params, "meta")
-    if raw is None:
-        return MISSING
+    return MISSING if raw is None else stored_meta(raw)
+
+
+def stored_meta(raw: Any) -> str | None:
+    """A meta sent (an object or its JSON text) as stored; None when empty."""
     if isinstance(raw, str):
         try:
             raw = json.loads(raw)
@@ -112,10 +133,12 @@ def meta_field(params: Params) -> str | None | Missing:
             raise ApiError(
                 422, f"meta must be a JSON object, not {raw[:32]!r}"
             ) from None
-    meta = dict(_checked(validate_meta, raw))
-    if not meta:
+    checked = _checked(validate_meta, raw)
+    if not checked:
         return None
-    return json.dumps(meta, ensure_ascii=False, separators=(",", ":"))
+    # The check returns a read-only copy, which the encoder cannot take; a
+    # dict sent holds the same items, and encoding it saves a second copy.
+    return compact_json(raw if type(raw) is dict else dict(checked))
 
 
 def ref_id_field(params: Params) -> str | None:
@@ -127,8 +150,11 @@ def ref_id_field(params: Params) -> str | None:
 def generated_at_field(params: Params) -> str | Missing:
     """``generated_at`` in its stored form, or MISSING (now)."""
     raw = _raw(params, "generated_at")
-    if raw is None:
-        return MISSING
+    return MISSING if raw is None else stored_time(raw)
+
+
+def stored_time(raw: object) -> str:
+    """A ``generated_at`` sent, in any form the core reads, as stored."""
     return db_time(_checked(parse_timestamp, raw))
 
 

@@ -11,7 +11,6 @@ singular (``{"stats": {"stat": [...]}}``). Errors are
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal, NamedTuple
@@ -19,6 +18,7 @@ from typing import Any, Literal, NamedTuple
 from starlette.responses import Response
 
 from .errors import ApiError
+from .values import compact_json
 
 __all__ = [
     "Field",
@@ -26,6 +26,7 @@ __all__ = [
     "Record",
     "format_from_path",
     "json_response",
+    "json_text_response",
     "render_error",
     "render_list",
     "render_one",
@@ -110,7 +111,11 @@ def render_error(error: ApiError, fmt: Format) -> Response:
 
 def json_response(content: Any, status: int = 200) -> Response:
     """Compact UTF-8 JSON."""
-    body = json.dumps(content, ensure_ascii=False, separators=(",", ":"))
+    return json_text_response(compact_json(content), status)
+
+
+def json_text_response(body: str, status: int = 200) -> Response:
+    """An answer whose JSON text is already written (:func:`compact_json`)."""
     return Response(body, status, media_type="application/json; charset=utf-8")
 
 

@@ -3,12 +3,15 @@
 A ``ref_id`` is unique within its metric (``UNIQUE (metric_id, ref_id)``):
 storing a stat with a ``ref_id`` already present updates that stat in one
 ``INSERT ... ON CONFLICT DO UPDATE``, inside the single write transaction,
-so concurrent upserts of one ``ref_id`` leave exactly one stat.
+so concurrent upserts of one ``ref_id`` leave exactly one stat. A stat
+without a ``ref_id`` is always new, so many of them can go in by one plain
+``INSERT`` run for each (:func:`insert_stats`).
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,18 +22,29 @@ from .values import now_db_time
 
 __all__ = [
     "DEFAULT_VALUE",
+    "MAX_STAT_ID",
+    "NewStat",
     "StatChanges",
     "create_stat",
     "delete_stat",
     "find_stat",
     "get_stat",
+    "insert_stats",
     "list_stats",
+    "next_stat_id",
     "track",
     "update_stat",
     "upsert_stat",
 ]
 
 DEFAULT_VALUE = "1.0"
+
+#: The largest id SQLite gives a row.
+MAX_STAT_ID = 2**63 - 1
+
+#: A new stat without a ``ref_id``: ``(id, metric_id, value, meta,
+#: generated_at, created_at, updated_at)``, each in its stored form.
+NewStat = tuple[int, int, str, str | None, str, str, str]
 
 _SELECT = (
     "SELECT s.id, s.metric_id, m.profile_id, s.value, s.ref_id, s.meta, "
@@ -54,6 +68,13 @@ RETURNING id, metric_id, value, ref_id, meta, generated_at, created_at,
     updated_at
 """
 
+_INSERT = """
+INSERT INTO stats
+    (id, metric_id, value, ref_id, meta, generated_at, created_at, updated_at)
+VALUES
+    (?, ?, ?, NULL, ?, ?, ?, ?)
+"""
+
 
 @dataclass(frozen=True)
 class StatChanges:
@@ -68,13 +89,19 @@ class StatChanges:
 
 
 def upsert_stat(
-    conn: sqlite3.Connection, metric_id: int, profile_id: int, changes: StatChanges
+    conn: sqlite3.Connection,
+    metric_id: int,
+    profile_id: int,
+    changes: StatChanges,
+    *,
+    now: str | None = None,
 ) -> dict[str, Any]:
     """Insert the stat, or update the one with its ``ref_id``; return it.
 
     ``profile_id`` is the metric's, copied into the answer without a query.
+    ``now`` is the stored time of the write, the current time unless given.
     """
-    now = now_db_time()
+    now = now or now_db_time()
     row = conn.execute(
         _UPSERT,
         {
@@ -91,6 +118,22 @@ def upsert_stat(
         },
     ).fetchone()
     return {**dict(row), "profile_id": profile_id}
+
+
+def next_stat_id(conn: sqlite3.Connection) -> int:
+    """The id SQLite gives the next stat it inserts without one.
+
+    The table has no ``AUTOINCREMENT``, so that is one past the largest id
+    (past :data:`MAX_STAT_ID`, SQLite picks a free id at random instead). It
+    holds until the write transaction that asked ends.
+    """
+    row = conn.execute("SELECT max(id) FROM stats").fetchone()
+    return int(row[0] or 0) + 1
+
+
+def insert_stats(conn: sqlite3.Connection, stats: Iterable[NewStat]) -> None:
+    """Insert new stats without a ``ref_id``, each with the id it carries."""
+    conn.executemany(_INSERT, stats)
 
 
 def track(

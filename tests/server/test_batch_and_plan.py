@@ -40,6 +40,29 @@ def test_batch_stores_each_good_item_and_reports_each_bad_one(api: Api) -> None:
     assert sorted(s["value"] for s in stored) == ["2.0", "3.5"]
 
 
+def test_batch_answers_each_stat_as_it_is_stored(api: Api) -> None:
+    earlier = api.track(name="Orders", ref_id="order-1", value="4")
+    items = [
+        {"name": "Orders", "value": 7, "meta": {"note": 'a "quoted" é'}},
+        {"name": "Orders", "ref_id": "order-1", "value": 2.5},
+        {"name": "Orders", "value": None},
+        {"name": "Orders", "ref_id": "order-2", "generated_at": 1350681200.5},
+        {"name": "Orders", "value": "1e999"},
+        {"name": "Orders", "ref_id": "order-2", "meta": {"n": 1}},
+        {"name": "Visits", "generated_at": "2012-10-19 15:18:42 -0600"},
+    ]
+    results = api.ok("POST", "/batch.json", json={"stats": items})["results"]
+
+    assert [r["status"] for r in results] == [200, 200, 200, 200, 422, 200, 200]
+    assert results[1]["stat"]["id"] == earlier["id"]
+    assert results[5]["stat"]["id"] == results[3]["stat"]["id"]
+    assert results[6]["stat"]["generated_at"] == "2012-10-19T21:18:42Z"
+    # The last answer for each stat is the stat as the API shows it since.
+    last = {r["stat"]["id"]: r["stat"] for r in results if r["status"] == 200}
+    for stat_id, stat in last.items():
+        assert api.ok("GET", f"/stats/{stat_id}.json")["stat"] == stat
+
+
 def test_batch_refuses_bodies_it_cannot_read(api: Api) -> None:
     cases = [
         ({"stats": []}, 422, "at least one"),

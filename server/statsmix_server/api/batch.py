@@ -23,28 +23,23 @@ request is refused only when it cannot be read: 400 (not JSON), 401, 403
 (nothing left of the allowance), 413 (body over the limit, or more than 1000
 items: split the batch) or 422 (``stats`` missing, not a list or empty).
 Items are stored in one transaction, so a batch is either answered with its
-results or not stored.
+results or not stored, and they share one stored time: every stat of a batch
+has the same ``created_at`` and ``updated_at`` (and ``generated_at`` when
+none was sent), read from the clock as the batch starts.
 """
 
 from __future__ import annotations
 
-import sqlite3
-from datetime import datetime, timezone
 from typing import Any
 
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .. import stat_store
-from ..accounts import Account
 from ..errors import ApiError
-from ..metric_store import metric_id_for, resolve_profile
-from ..plan import limit_message
-from ..records import stat_record
-from ..render import json_response
+from ..render import json_text_response
+from .batch_store import store_batch
 from .endpoint import ApiCall, endpoint
 from .routing import PREFIX
-from .track import track_fields
 
 __all__ = ["MAX_BATCH_ITEMS", "routes"]
 
@@ -77,64 +72,8 @@ def _cost(params: dict[str, Any]) -> int:
 async def batch(call: ApiCall) -> Response:
     """Store each item as ``track`` would; see the module for the shapes."""
     items = _items(call.params)
-    results = await call.write(_store, call.account, items, call.granted)
-    return json_response({"results": results})
-
-
-def _store(
-    conn: sqlite3.Connection, account: Account, items: list[Any], granted: int
-) -> list[dict[str, Any]]:
-    places = _Places(conn, account.id)
-    results = []
-    for index, item in enumerate(items):
-        try:
-            if index >= granted:
-                now = datetime.now(timezone.utc)
-                raise ApiError(403, limit_message(account.monthly_limit or 0, now))
-            results.append(_store_one(conn, places, index, item))
-        except ApiError as error:
-            results.append({"status": error.status, "errors": {"error": error.message}})
-    return results
-
-
-def _store_one(
-    conn: sqlite3.Connection, places: _Places, index: int, item: Any
-) -> dict[str, Any]:
-    if not isinstance(item, dict):
-        raise ApiError(422, f"stats[{index}] must be an object of fields")
-    name, profile_id, changes = track_fields(item)
-    profile = places.profile(profile_id)
-    row = stat_store.upsert_stat(conn, places.metric(profile, name), profile, changes)
-    stat = {field.name: field.value for field in stat_record(row)}
-    return {"status": 200, "stat": stat}
-
-
-class _Places:
-    """Profiles and metrics of one batch, each looked up once.
-
-    The batch runs in one write transaction, so what was found stays true
-    until it ends.
-    """
-
-    def __init__(self, conn: sqlite3.Connection, account_id: int) -> None:
-        self._conn = conn
-        self._account_id = account_id
-        self._profiles: dict[int | None, int] = {}
-        self._metrics: dict[tuple[int, str], int] = {}
-
-    def profile(self, profile_id: int | None) -> int:
-        found = self._profiles.get(profile_id)
-        if found is None:
-            found = resolve_profile(self._conn, self._account_id, profile_id)
-            self._profiles[profile_id] = found
-        return found
-
-    def metric(self, profile_id: int, name: str) -> int:
-        found = self._metrics.get((profile_id, name))
-        if found is None:
-            found = metric_id_for(self._conn, profile_id, name)
-            self._metrics[profile_id, name] = found
-        return found
+    body = await call.write(store_batch, call.account, items, call.granted)
+    return json_text_response(body)
 
 
 def routes() -> list[Route]:
