@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import sys
-from pathlib import Path
-
+from bench._results import goal_table, machine
 from bench._timing import versions
 
 __all__ = [
@@ -19,14 +16,12 @@ __all__ = [
     "RUNS",
     "Costs",
     "report",
-    "write_section",
 ]
 
 CALLS = 20_000
 RUNS = 3
 DEFAULT_QUEUE = 10_000  # every library's default: past it, calls drop
 ROOMY_QUEUE = 50_000  # keeps all 20,000 calls: no drop path is timed
-RESULTS = Path(__file__).with_name("RESULTS.md")
 SECTION = "## HTTP backend"
 BATCHED = "statsmix HTTPBackend, batched (defaults: up to 500 per request)"
 ONE_BY_ONE = "statsmix HTTPBackend, one request per stat"
@@ -45,7 +40,7 @@ def report(costs: dict[int, Costs], rates: dict[str, float]) -> str:
         "",
         f"`python -m bench.http_backend`; "
         f"{versions('segment-analytics-python', 'posthog', 'httpx')}; "
-        f"Python {sys.version.split()[0]}, {_cpus()} CPUs.",
+        f"{machine()}.",
         "",
         f"Caller's cost: {CALLS:,} calls timed one by one, each library in a",
         f"fresh process of its own, {RUNS} runs in turns, its background sender",
@@ -80,9 +75,7 @@ def report(costs: dict[int, Costs], rates: dict[str, float]) -> str:
     for name, rate in rates.items():
         lines.append(f"| {name} | {rate:,.0f} |")
 
-    lines += ["", "| goal | holds | measured |", "| --- | --- | ---: |"]
-    for goal, holds, measured in _goals(costs, rates):
-        lines.append(f"| {goal} | {'yes' if holds else '**no**'} | {measured} |")
+    lines += ["", goal_table(_goals(costs, rates))]
     return "\n".join(lines + ["", *_reading(costs, rates)]) + "\n"
 
 
@@ -189,20 +182,3 @@ def _goals(
         )
     )
     return goals
-
-
-def write_section(section: str) -> None:
-    """Replace this benchmark's section of RESULTS.md, leaving the others."""
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    start = text.find(SECTION)
-    if start == -1:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        end = text.find("\n## ", start + len(SECTION))
-        rest = "" if end == -1 else text[end + 1 :]
-        text = text[:start] + section + ("\n" + rest if rest else "")
-    RESULTS.write_text(text)
-
-
-def _cpus() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1

@@ -24,7 +24,8 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Mount, Route
 from werkzeug.test import EnvironBuilder
 
-from bench._timing import Batch, format_table, measure, versions
+from bench._results import goal_table, machine, write_section
+from bench._timing import Batch, Timings, format_table, measure, versions
 from statsmix_flask import StatsMix
 from statsmix_middleware import (
     ASGIMiddleware,
@@ -35,6 +36,32 @@ from statsmix_middleware import (
 from statsmix_starlette import StatsMixMiddleware
 
 ROUNDS = 31
+SECTION = "## Adapters"
+VERSIONS = (
+    "statsmix-middleware",
+    "starlette",
+    "fastapi",
+    "flask",
+    "werkzeug",
+    "opentelemetry-sdk",
+    "opentelemetry-instrumentation-starlette",
+    "opentelemetry-instrumentation-fastapi",
+    "opentelemetry-instrumentation-flask",
+    "starlette-exporter",
+    "prometheus-fastapi-instrumentator",
+    "prometheus-flask-exporter",
+)
+METHOD = f"""\
+Median of {ROUNDS} interleaved rounds (`bench/_timing.py`), in CPU time of
+the process; an overhead is the median of the per-round differences with the
+bare row. Apps are driven in-process. Each has three routes and the request
+goes to the last one, two levels down: `/api/v1/items/42` through a `Mount`
+(Starlette), an `APIRouter` included under a prefix (FastAPI, `async def`
+endpoints, so that no thread pool hop adds its noise) or a blueprint (Flask).
+Ours record the full template into a `MemoryBackend`; the core middleware
+alone is shown for scale, and records `__unmatched__`. OpenTelemetry runs
+with SDK providers and in-memory sinks; the Prometheus peers with a fresh
+registry each."""
 PATH = "/api/v1/items/42"
 Variants = dict[str, Callable[[], Any]]
 
@@ -295,32 +322,49 @@ def main(only: list[str]) -> None:
     # The check request of each of our variants left its stat: show that the
     # figures below are for recording the full template.
     routes = sorted({str(s.meta["route"]) for b in _backends for s in b.stats})
-    print("templates recorded by statsmix:", ", ".join(routes))
-    print(
-        versions(
-            "statsmix-middleware",
-            "starlette",
-            "fastapi",
-            "flask",
-            "werkzeug",
-            "opentelemetry-sdk",
-            "opentelemetry-instrumentation-starlette",
-            "opentelemetry-instrumentation-fastapi",
-            "opentelemetry-instrumentation-flask",
-            "starlette-exporter",
-            "prometheus-fastapi-instrumentator",
-            "prometheus-flask-exporter",
-        )
-    )
-
+    lines = [
+        SECTION,
+        "",
+        f"`python -m bench.adapters`; {versions(*VERSIONS)}.",
+        "",
+        METHOD,
+        "",
+        f"Templates recorded by ours: {', '.join(f'`{r}`' for r in routes)}.",
+    ]
+    found = []
     for title, (variants, baseline) in sections.items():
         if only and not title.lower().startswith(tuple(o.lower() for o in only)):
             continue
         timings = measure(variants, rounds=ROUNDS)
         reference = next(name for name in variants if "statsmix-" in name)
-        print(f"\n### {title} ({ROUNDS} interleaved rounds, medians)\n", flush=True)
-        print(format_table(timings, baseline=baseline, reference=reference))
+        table = format_table(timings, baseline=baseline, reference=reference)
+        lines += ["", f"{title}:", "", table]
+        print(f"\n### {title}\n\n{table}", flush=True)
+        found.append(_below_every_peer(title, timings, baseline, reference))
     loop.close()
+
+    lines += ["", goal_table(found), "", f"{machine()}."]
+    print("\n" + goal_table(found))
+    if not only:
+        write_section("\n".join(lines))
+
+
+def _below_every_peer(
+    title: str, timings: Timings, baseline: str, ours: str
+) -> tuple[str, bool, str]:
+    """Whether our adapter's overhead is below every peer's in one table."""
+    mine = timings.overhead(ours, baseline)
+    peers = [
+        timings.overhead(name, baseline)
+        for name in timings.samples
+        if "statsmix" not in name and name != baseline
+    ]
+    framework = title.split(",")[0]
+    return (
+        f"{framework}: overhead below every peer's",
+        mine < min(peers),
+        f"cheapest peer {min(peers) / mine:.2f}× ours",
+    )
 
 
 if __name__ == "__main__":

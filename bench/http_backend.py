@@ -43,8 +43,8 @@ from bench._http_report import (
     RUNS,
     Costs,
     report,
-    write_section,
 )
+from bench._results import write_section
 from statsmix_middleware import Client, HTTPBackend, NoopBackend
 from tests.live_server import LiveServer, free_port
 

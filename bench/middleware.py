@@ -37,7 +37,8 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 from werkzeug.test import EnvironBuilder
 
-from bench._timing import Batch, format_table, measure, versions
+from bench._results import goal_table, machine, write_section
+from bench._timing import Batch, Timings, format_table, measure, versions
 from statsmix_middleware import (
     ASGIMiddleware,
     Client,
@@ -50,6 +51,11 @@ ROUNDS = 81
 
 #: The reference of the ASGI table: the floor of measuring a request.
 FLOOR = "two clock readings, the second at the last chunk, + append"
+SECTION = "## Middleware and decorator overhead"
+OURS_ASGI = "statsmix ASGIMiddleware -> MemoryBackend"
+OURS_WSGI = "statsmix WSGIMiddleware -> MemoryBackend"
+OURS_CALL = "statsmix @tracked -> MemoryBackend"
+WRAPT = "wrapt pass-through"
 
 
 @dataclass(frozen=True)
@@ -193,7 +199,7 @@ ASGI = [
     Variant("pass-through ASGI middleware", PassThrough),
     Variant("two clock readings around the call + append", TwoClocks),
     Variant(FLOOR, TwoClocksToLastChunk),
-    Variant("statsmix ASGIMiddleware -> MemoryBackend", ours_asgi),
+    Variant(OURS_ASGI, ours_asgi),
     Variant("opentelemetry-instrumentation-asgi (SDK providers)", otel_asgi),
     Variant("starlette-exporter", starlette_exporter, changes_app=True),
     Variant("sentry-sdk Starlette integration", sentry_starlette, sentry=True),
@@ -231,7 +237,7 @@ def sentry_flask(app: Flask) -> Flask:
 
 WSGI = [
     Variant("bare Flask", lambda app: app),
-    Variant("statsmix WSGIMiddleware -> MemoryBackend", ours_wsgi),
+    Variant(OURS_WSGI, ours_wsgi),
     Variant("prometheus-flask-exporter", prometheus_flask_exporter, changes_app=True),
     Variant(
         "opentelemetry-instrumentation-flask (SDK providers)",
@@ -263,8 +269,8 @@ def datadog_timed(func: Any) -> Any:
 
 CALLS = [
     Variant("bare function", lambda func: func),
-    Variant("wrapt pass-through", pass_through),
-    Variant("statsmix @tracked -> MemoryBackend", ours_tracked),
+    Variant(WRAPT, pass_through),
+    Variant(OURS_CALL, ours_tracked),
     Variant("datadog statsd.timed -> closed UDP port", datadog_timed),
 ]
 
@@ -484,13 +490,93 @@ def build(loop: asyncio.AbstractEventLoop) -> list[tuple[str, dict[str, Batch]]]
 
 REFERENCES = {
     "ASGI, per request": ("bare Starlette", FLOOR),
-    "WSGI, per request": ("bare Flask", "statsmix WSGIMiddleware -> MemoryBackend"),
-    "Decorator, per call": ("bare function", "wrapt pass-through"),
+    "WSGI, per request": ("bare Flask", OURS_WSGI),
+    "Decorator, per call": ("bare function", WRAPT),
 }
 
 
+METHOD = f"""\
+Median of {ROUNDS} interleaved rounds (`bench/_timing.py`), in CPU time of
+the process; an overhead is the median of the per-round differences with the
+bare row. Apps are driven in-process: a synthetic scope, receive and send on
+one event loop for ASGI, a synthetic environ for WSGI, each response read to
+its end (and closed). The request is `GET /items/42` to a one-route app
+answering `ok`; the wrappers share one bare app. Ours record into a
+`MemoryBackend`, emptied after each batch, and record `__unmatched__` (no
+adapter names the route here). OpenTelemetry runs with SDK providers, a
+`SimpleSpanProcessor` into an `InMemorySpanExporter` and an
+`InMemoryMetricReader`; Sentry with tracing on and a transport that drops
+every envelope.
+
+The ASGI floor stops its clock at the last body chunk, as ours does (and as
+any middleware must that measures what a request costs its client rather
+than how long the app ran, background tasks included): it watches `send`.
+The row above it stops the clock when the app returns, for scale."""
+
+VERSIONS = (
+    "statsmix-middleware",
+    "starlette",
+    "flask",
+    "werkzeug",
+    "wrapt",
+    "opentelemetry-sdk",
+    "opentelemetry-instrumentation-asgi",
+    "opentelemetry-instrumentation-flask",
+    "starlette-exporter",
+    "prometheus-flask-exporter",
+    "sentry-sdk",
+    "datadog",
+)
+
+
+def goals(results: dict[str, Timings]) -> list[tuple[str, bool, str]]:
+    """The issue's goals, judged from this run's overheads."""
+    found = []
+    asgi = results.get("ASGI, per request")
+    if asgi is not None:
+        ours = asgi.overhead(OURS_ASGI, "bare Starlette")
+        floor = asgi.overhead(FLOOR, "bare Starlette")
+        found.append(
+            (
+                "ASGI overhead ≤ 4× the floor's",
+                floor > 0 and ours <= 4 * floor,
+                f"{ours / floor:.2f}×" if floor > 0 else "floor ≤ 0",
+            )
+        )
+    wsgi = results.get("WSGI, per request")
+    if wsgi is not None:
+        ours = wsgi.overhead(OURS_WSGI, "bare Flask")
+        peers = [
+            wsgi.overhead(name, "bare Flask")
+            for name in wsgi.samples
+            if name not in (OURS_WSGI, "bare Flask")
+        ]
+        found.append(
+            (
+                "WSGI overhead below every peer's",
+                ours < min(peers),
+                f"cheapest peer {min(peers) / ours:.2f}× ours",
+            )
+        )
+    calls = results.get("Decorator, per call")
+    if calls is not None:
+        ours = calls.overhead(OURS_CALL, "bare function")
+        floor = calls.overhead(WRAPT, "bare function")
+        found.append(
+            (
+                "`@tracked` overhead ≤ 3× the wrapt pass-through's",
+                ours <= 3 * floor,
+                f"{ours / floor:.2f}×",
+            )
+        )
+    return found
+
+
 def main(only: list[str]) -> None:
-    """Run every section, or those whose title starts with one of ``only``."""
+    """Run every section, or those whose title starts with one of ``only``.
+
+    A full run writes its section of RESULTS.md; a partial one only prints.
+    """
     loop = asyncio.new_event_loop()
     sections = [
         (title, variants)
@@ -498,28 +584,26 @@ def main(only: list[str]) -> None:
         if not only or title.lower().startswith(tuple(o.lower() for o in only))
     ]
 
-    print(
-        versions(
-            "statsmix-middleware",
-            "starlette",
-            "flask",
-            "werkzeug",
-            "wrapt",
-            "opentelemetry-sdk",
-            "opentelemetry-instrumentation-asgi",
-            "opentelemetry-instrumentation-flask",
-            "starlette-exporter",
-            "prometheus-flask-exporter",
-            "sentry-sdk",
-            "datadog",
-        )
-    )
+    lines = [
+        SECTION,
+        "",
+        f"`python -m bench.middleware`; {versions(*VERSIONS)}.",
+        "",
+        METHOD,
+    ]
+    results: dict[str, Timings] = {}
     for title, variants in sections:
         baseline, reference = REFERENCES[title]
-        timings = measure(variants, rounds=ROUNDS)
-        print(f"\n### {title} ({ROUNDS} interleaved rounds, medians)\n", flush=True)
-        print(format_table(timings, baseline=baseline, reference=reference))
+        timings = results[title] = measure(variants, rounds=ROUNDS)
+        table = format_table(timings, baseline=baseline, reference=reference)
+        lines += ["", f"{title}:", "", table]
+        print(f"\n### {title}\n\n{table}", flush=True)
     loop.close()
+
+    lines += ["", goal_table(goals(results)), "", f"{machine()}."]
+    print("\n" + goal_table(goals(results)))
+    if not only:
+        write_section("\n".join(lines))
 
 
 if __name__ == "__main__":

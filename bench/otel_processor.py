@@ -27,6 +27,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import (
 )
 from opentelemetry.trace import SpanKind
 
+from bench._results import machine, write_section
 from bench._timing import Batch, format_table, measure, versions
 from statsmix_middleware import Client, MemoryBackend
 from statsmix_opentelemetry import StatsMixSpanProcessor
@@ -107,6 +108,16 @@ def ours(memory: MemoryBackend) -> StatsMixSpanProcessor:
     return StatsMixSpanProcessor(client=client)
 
 
+METHOD = """\
+Median of 31 interleaved rounds (`bench/_timing.py`), in CPU time of the
+process; an overhead is the median of the per-round differences with the
+floor. Every span is a server span with six HTTP attributes; both in-memory
+sinks keep what they receive and are emptied after each batch. Ours builds
+and validates one stat per span, where the SDK's in-memory exporter appends
+the span to a list: the last row is the part of that which is the core's
+`Client.track`."""
+
+
 def main() -> None:
     exporter = InMemorySpanExporter()
     memory = MemoryBackend()
@@ -127,11 +138,31 @@ def main() -> None:
         }
     )
 
-    print(versions("opentelemetry-api", "opentelemetry-sdk"))
-    print("\nWhole span: start and end one server span\n")
-    print(format_table(spans, baseline=FLOOR, reference=SDK))
-    print("\non_end alone, on one ended server span\n")
-    print(format_table(alone, baseline=NOTHING, reference=SDK))
+    whole = format_table(spans, baseline=FLOOR, reference=SDK)
+    on_end = format_table(alone, baseline=NOTHING, reference=SDK)
+    print(f"{whole}\n\n{on_end}")
+    write_section(
+        "\n".join(
+            [
+                "## OpenTelemetry span processor",
+                "",
+                "`python -m bench.otel_processor`; "
+                f"{versions('opentelemetry-api', 'opentelemetry-sdk')}.",
+                "",
+                METHOD,
+                "",
+                "Whole span: start and end one server span on an SDK `TracerProvider`.",
+                "",
+                whole,
+                "",
+                "`on_end` alone, on one span that has already ended.",
+                "",
+                on_end,
+                "",
+                f"{machine()}.",
+            ]
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -17,7 +17,6 @@ The figures go into the "Server ingest" section of ``bench/RESULTS.md``.
 
 from __future__ import annotations
 
-import os
 import socket
 import statistics
 import subprocess
@@ -32,6 +31,7 @@ from typing import Any
 
 import httpx
 
+from bench._results import machine, write_section
 from bench._timing import versions
 from tests.live_server import LiveServer, free_port
 
@@ -39,7 +39,6 @@ ROUNDS = 5
 TRACK_STATS = 1_000
 BATCH_STATS = 10_000
 THREADS = 8
-RESULTS = Path(__file__).with_name("RESULTS.md")
 SECTION = "## Server ingest"
 
 #: Stores ``n`` stats and returns how many the server accepted.
@@ -216,8 +215,7 @@ def main() -> int:
                 "",
                 f"`python -m bench.server_ingest`; "
                 f"{versions('statsmix-server', 'starlette', 'uvicorn')}; "
-                f"Python {sys.version.split()[0]}, SQLite "
-                f"{_sqlite_version()}, {os.cpu_count()} CPUs.",
+                f"SQLite {_sqlite_version()}; {machine()}.",
                 f"Median of {ROUNDS} interleaved rounds; {TRACK_STATS:,} stats per "
                 f"round by `track`, {BATCH_STATS:,} by `batch.json`; one local "
                 "server process, WAL, `synchronous=NORMAL`.",
@@ -234,19 +232,6 @@ def _sqlite_version() -> str:
     import sqlite3
 
     return sqlite3.sqlite_version
-
-
-def write_section(section: str) -> None:
-    """Replace this benchmark's section of RESULTS.md, leaving the others."""
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    start = text.find(SECTION)
-    if start == -1:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        end = text.find("\n## ", start + len(SECTION))
-        rest = "" if end == -1 else text[end + 1 :]
-        text = text[:start] + section + ("\n" + rest if rest else "")
-    RESULTS.write_text(text)
 
 
 if __name__ == "__main__":
