@@ -1,0 +1,1 @@
+"""Runnable example apps, tracked with StatsMix, and ``make demo``."""

@@ -18,6 +18,8 @@ class UnsupportedFormat(ValueError):
 
 @dataclass(frozen=True)
 class Post:
+    """One blog post; its ``id`` is its place in the order posts were added."""
+
     id: int
     title: str
     author: str
@@ -33,21 +35,30 @@ class Blog:
         self.add("Hello, StatsMix", "ada")
 
     def add(self, title: str, author: str) -> Post:
+        """Publish a post; it gets the next id."""
         with self._lock:
             post = Post(len(self._posts) + 1, title, author)
             self._posts[post.id] = post
         return post
 
     def get(self, post_id: int) -> Post | None:
+        """The post with this id, or None."""
         return self._posts.get(post_id)
 
     def posts(self) -> list[Post]:
+        """Every post, oldest first."""
         return list(self._posts.values())
 
     def render(self, post: Post) -> dict[str, object]:
+        """The post as the apps answer it in JSON."""
         return {"id": post.id, "title": post.title, "author": post.author}
 
     def export(self, post: Post, export_format: str) -> str:
+        """The post as a Markdown (``md``) or plain text (``txt``) file.
+
+        Raises:
+            UnsupportedFormat: any other format.
+        """
         if export_format not in EXPORT_FORMATS:
             raise UnsupportedFormat(f"cannot export a post as {export_format!r}")
         if export_format == "md":

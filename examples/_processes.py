@@ -106,9 +106,11 @@ class Processes:
         return [name for name, p in self._children.items() if p.poll() is not None]
 
     def log_path(self, name: str) -> Path:
+        """The file the child ``name`` writes its output to."""
         return self.folder / f"{name}.log"
 
     def log_tail(self, name: str, lines: int = 20) -> str:
+        """The last ``lines`` lines of that file, empty when there is none."""
         try:
             text = self.log_path(name).read_text(errors="replace")
         except FileNotFoundError:

@@ -43,6 +43,7 @@ def record_daily_users(api: API, count: int, day: date) -> StoredStat | None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Count and record today's users; returns 1 when that failed, else 0."""
     parser = argparse.ArgumentParser(description="Record today's active users.")
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--db", help="the app's SQLite file, with a users table")

@@ -23,6 +23,8 @@ from datetime import date
 from pathlib import Path
 from types import FrameType
 
+import httpx
+
 from examples import _report, _traffic, daily_users
 from examples._processes import HOST, ROOT, Processes, free_port, port_or_free
 from statsmix_middleware import API, StoredStat
@@ -39,6 +41,7 @@ APPS = {
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the demo with the command line ``argv``; returns the exit status."""
     args = _parse(argv)
     folder = Path(args.dir).resolve()
     folder.mkdir(parents=True, exist_ok=True)
@@ -59,9 +62,11 @@ def main(argv: list[str] | None = None) -> int:
             daily_users.record_daily_users(api, 412, date.today())
             expected = {"HTTP Requests": driven.tracked_requests, **driven.events}
             stats = _report.wait_for_stats(api, expected)
+            metrics = api.list_metrics(limit=_report.READ_LIMIT)
 
         _print_summary(driven, stats)
-        _print_where_to_look(server_url, api_key, db_path, sorted(stats))
+        charts = [metric.id for metric in sorted(metrics, key=lambda m: m.name)]
+        _print_where_to_look(server_url, api_key, charts)
         if args.exit:
             return 0
         return _serve_until_interrupted(processes)
@@ -132,26 +137,37 @@ def _print_summary(driven: _traffic.Driven, stats: dict[str, list[StoredStat]]) 
     _report.print_tables(stats)
 
 
-def _print_where_to_look(
-    server_url: str, api_key: str, db_path: Path, metric_names: list[str]
-) -> None:
+def _print_where_to_look(server_url: str, api_key: str, metric_ids: list[int]) -> None:
     print()
     print(f"Dashboard   {server_url}/   (sign in with the API key below)")
     print(f"API key     {api_key}")
-    shared = _share_dashboard(db_path, api_key, metric_names)
+    shared = _share_dashboard(server_url, api_key, metric_ids)
     if shared:
-        print(f"Shared      {server_url}{shared}   (read-only, no sign-in)")
+        print(f"Shared      {shared}   (read-only, no sign-in)")
 
 
 def _share_dashboard(
-    db_path: Path, api_key: str, metric_names: list[str]
+    server_url: str, api_key: str, metric_ids: list[int]
 ) -> str | None:
-    """A shared dashboard of the demo's metrics; None if the server has none."""
-    try:
-        from statsmix_server.dashboard.sharing import share_dashboard
-    except ImportError:
+    """Make a shared dashboard of the metrics with the server's dashboards API.
+
+    Returns its address, or None from a server without that API.
+    """
+    response = httpx.post(
+        f"{server_url}/api/v2/dashboards.json",
+        headers={"X-StatsMix-Token": api_key},
+        data={
+            "name": "StatsMix demo",
+            "sharing": "public",
+            "metric_ids": ",".join(str(metric_id) for metric_id in metric_ids),
+        },
+        timeout=10.0,
+    )
+    if response.status_code == 404:
         return None
-    return share_dashboard(db_path, api_key, "StatsMix demo", metric_names)
+    response.raise_for_status()
+    url = response.json()["dashboard"]["url"]
+    return str(url) if url else None
 
 
 def _serve_until_interrupted(processes: Processes) -> int:

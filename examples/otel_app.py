@@ -40,10 +40,12 @@ SpanDetails = Callable[[Scope], tuple[str, dict[str, Any]]]
 
 
 async def home(request: Request) -> Response:
+    """``/``: a greeting, one stat of ``HTTP Requests``."""
     return PlainTextResponse("Hello from an OpenTelemetry-traced app.\n")
 
 
 async def item(request: Request) -> Response:
+    """``/items/{item_id:int}``: the request's stat, and one of ``Load Item``."""
     tracer: trace.Tracer = request.app.state.tracer
     with tracer.start_as_current_span("Load Item"):
         item_id = request.path_params["item_id"]
@@ -52,6 +54,7 @@ async def item(request: Request) -> Response:
 
 
 async def fail(request: Request) -> Response:
+    """``/fail``: always raises, so its stat carries the error."""
     raise RuntimeError("this endpoint always fails")
 
 

@@ -5,8 +5,8 @@ Run it against a local ``statsmix-server`` (``make demo`` does all of this)::
     STATSMIX_URL=http://127.0.0.1:8765 STATSMIX_API_KEY=... \\
         python -m examples.starlette_app --port 5001
 
-The routes sit under a ``Mount``; their stats carry the full template, such as
-``/api/posts/{post_id:int}`` recorded as ``/api/posts/{post_id}``.
+The routes sit under a ``Mount``; their stats carry the full template as
+declared, such as ``/api/posts/{post_id:int}``.
 """
 
 from __future__ import annotations

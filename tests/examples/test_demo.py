@@ -12,6 +12,8 @@ from pathlib import Path
 
 import httpx
 
+from statsmix_middleware import API
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -81,6 +83,7 @@ def test_demo_serves_until_interrupted(tmp_path: Path) -> None:
             shared = re.search(r"^Shared\s+(http://\S+)", output, re.MULTILINE)
             assert shared, output
             assert httpx.get(shared.group(1), timeout=10).status_code == 200
+            assert_dashboard_shows_every_metric(output, shared.group(1))
             apps = re.findall(r"^\w+ blog\s+(http://\S+)$", output, re.MULTILINE)
             assert httpx.get(f"{apps[0]}/health", timeout=10).status_code == 200
 
@@ -92,6 +95,29 @@ def test_demo_serves_until_interrupted(tmp_path: Path) -> None:
                 demo.kill()
 
     assert all(refuses_connections(url) for url in apps)
+
+
+def assert_dashboard_shows_every_metric(output: str, shared_url: str) -> None:
+    """The account's one dashboard is the shared one, a chart per metric."""
+    server = re.search(r"^StatsMix server\s+(http://\S+)", output, re.MULTILINE)
+    key = re.search(r"^API key\s+(\w+)$", output, re.MULTILINE)
+    assert server and key, output
+    with API(server.group(1), key.group(1)) as api:
+        metric_ids = {metric.id for metric in api.list_metrics()}
+    answer = httpx.get(
+        f"{server.group(1)}/api/v2/dashboards.json",
+        headers={"X-StatsMix-Token": key.group(1)},
+        timeout=10,
+    ).json()
+
+    (board,) = answer["dashboards"]["dashboard"]
+    assert (board["name"], board["sharing"], board["url"]) == (
+        "StatsMix demo",
+        "public",
+        shared_url,
+    )
+    assert {int(i) for i in board["metric_ids"].split(",")} == metric_ids
+    assert len(metric_ids) >= 6
 
 
 def read_until(process: subprocess.Popen[str], start: str) -> str:

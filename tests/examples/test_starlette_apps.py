@@ -33,7 +33,7 @@ def test_starlette_example_tracks_its_blog(
     from examples.starlette_app import create_app
 
     drive_and_check(
-        StarletteTraffic(create_app(client)), memory, "/api/posts/{post_id}"
+        StarletteTraffic(create_app(client)), memory, "/api/posts/{post_id:int}"
     )
 
 

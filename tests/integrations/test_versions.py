@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from importlib.metadata import PackageNotFoundError, version
+from importlib.metadata import PackageNotFoundError, requires, version
 from pathlib import Path
 
 import pytest
@@ -41,6 +41,23 @@ def test_distribution_version_is_the_core_version(pyproject: Path) -> None:
     except PackageNotFoundError:
         pytest.fail(f"{name} is not installed: pip install -e {pyproject.parent}")
     assert installed == statsmix_middleware.__version__
+
+
+@pytest.mark.parametrize(
+    "pyproject",
+    [path for path in PYPROJECTS if path.parent != ROOT],
+    ids=lambda path: str(path.parent.relative_to(ROOT)),
+)
+def test_distribution_pins_the_core_to_its_own_version(pyproject: Path) -> None:
+    """Each one uses parts of the core beyond its public API, so a core of
+    another release may break it: the requirement is ``==`` the version."""
+    name = distribution_name(pyproject)
+    pinned = f"statsmix-middleware=={statsmix_middleware.__version__}"
+
+    declared = re.findall(r'"(statsmix-middleware[^";]*)', pyproject.read_text())
+    assert declared == [pinned], f"{pyproject} must require {pinned!r}"
+    installed = [r for r in requires(name) or [] if r.startswith("statsmix-")]
+    assert installed == [pinned], f"reinstall it: pip install -e {pyproject.parent}"
 
 
 def test_adapters_export_the_core_version() -> None:

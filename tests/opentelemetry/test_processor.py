@@ -404,7 +404,7 @@ def test_failures_are_logged_and_never_reach_the_sdk(
     processor: StatsMixSpanProcessor,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    caplog.set_level(logging.DEBUG, logger="statsmix_opentelemetry")
+    caplog.set_level(logging.DEBUG, logger="statsmix_middleware.opentelemetry")
 
     tracer.start_span("").end()  # not a valid metric name
     tracer.start_span("x" * 300).end()  # too long for one
@@ -412,7 +412,7 @@ def test_failures_are_logged_and_never_reach_the_sdk(
 
     assert [stat.name for stat in memory.stats] == ["fine"]
     assert processor.failures == 2
-    logger = "statsmix_opentelemetry.processor"
+    logger = "statsmix_middleware.opentelemetry"
     records = [r for r in caplog.records if r.name == logger]
     assert [r.levelname for r in records] == ["ERROR", "DEBUG"]
     assert records[0].exc_info is not None

@@ -17,7 +17,8 @@ from ._names import instrument_name
 
 __all__ = ["OpenTelemetryBackend"]
 
-logger = logging.getLogger(__name__)
+# Failures of ours log where the core's do, under ``statsmix_middleware``.
+logger = logging.getLogger("statsmix_middleware.opentelemetry")
 
 _METER_NAME = "statsmix_opentelemetry"
 

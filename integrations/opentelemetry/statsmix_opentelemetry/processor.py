@@ -21,7 +21,8 @@ from ._spans import EndedSpan
 
 __all__ = ["MetricChooser", "StatsMixSpanProcessor"]
 
-logger = logging.getLogger(__name__)
+# Failures of ours log where the core's do, under ``statsmix_middleware``.
+logger = logging.getLogger("statsmix_middleware.opentelemetry")
 
 #: Picks the metric of a span; None leaves it to the default rule.
 MetricChooser = Callable[[EndedSpan], str | None]
@@ -62,8 +63,9 @@ class StatsMixSpanProcessor:
     the delivery of stats, and tracking them would feed back without end.
 
     A failure of ours (a span name that is no valid metric, a raising
-    ``metric`` callable, a broken client) is logged under this module's
-    logger and never reaches the SDK or the traced code.
+    ``metric`` callable, a broken client) is logged under the
+    ``statsmix_middleware.opentelemetry`` logger and never reaches the SDK or
+    the traced code.
 
     Args:
         client: where stats go; the default client, looked up on every span,

@@ -6,12 +6,14 @@ from statsmix_middleware import __version__
 
 from .middleware import StatsMixMiddleware
 from .routes import resolve_route
+from .stack import install
 
 __all__ = [
     "SUPPORTED_FASTAPI",
     "SUPPORTED_STARLETTE",
     "StatsMixMiddleware",
     "__version__",
+    "install",
     "resolve_route",
 ]
 

@@ -24,7 +24,8 @@ from .routes import resolve_route, routes_of
 
 __all__ = ["StatsMixMiddleware"]
 
-logger = logging.getLogger(__name__)
+# Tracking failures log where the core's do, under ``statsmix_middleware``.
+logger = logging.getLogger("statsmix_middleware.starlette")
 
 
 class StatsMixMiddleware:
@@ -40,10 +41,15 @@ class StatsMixMiddleware:
     ``error``. ``route`` is the full template as declared, through every
     ``Mount``, ``Host``, ``Router`` and FastAPI ``include_router`` prefix,
     such as ``/api/v1/users/{user_id}``; ``"__unmatched__"`` when no route
-    matched (404), never the raw path. The template is found before the app
-    runs, so stats tracked by the endpoint carry it. ``status`` is the one
-    actually sent, after exception handlers. The clock stops at the last body
-    chunk, so background tasks do not count.
+    matched (404, and the redirect Starlette answers for a path that
+    differs from a route's by a trailing slash), never the raw path. The
+    template is kept as declared, converters included
+    (``/items/{item_id:int}``). It is found before the app runs, so stats
+    tracked by the endpoint carry it. ``status`` is the one actually sent,
+    after ``HTTPException`` and the exception handlers of the app's
+    ``ExceptionMiddleware``; a handler for ``Exception`` or 500 runs outside
+    any added middleware, so for it use :func:`statsmix_starlette.install`.
+    The clock stops at the last body chunk, so background tasks do not count.
 
     Add it to the app rather than to a sub-app mounted in it: on a sub-app,
     templates start at the sub-app's own routes, without the mount's prefix
@@ -105,6 +111,11 @@ class StatsMixMiddleware:
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # Limitation: added with add_middleware() or Middleware(...), this
+        # sits inside Starlette's ServerErrorMiddleware, whose handler for
+        # Exception or 500 answers after the exception has left here: the
+        # stat says 500 with the error, whatever the handler sent. install()
+        # places the middleware outside it instead.
         await self.tracker(scope, receive, send)
 
     async def _with_route(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -10,8 +10,8 @@ from starlette.types import Scope
 
 __all__ = ["resolve_route", "routes_of"]
 
-# A Mount's template is its prefix followed by this catch-all parameter.
-_MOUNT_TAIL = "/{path}"
+# What a Mount answers below its prefix, as Starlette declares it.
+_MOUNT_TAIL = "/{path:path}"
 
 _NO_MATCH: tuple[str | None, Match] = (None, Match.NONE)
 
@@ -33,9 +33,12 @@ def resolve_route(routes: Sequence[BaseRoute], scope: Scope) -> str | None:
     A ``Mount`` adds its prefix and continues inside; a ``Host`` continues
     inside without adding anything. None when nothing matches (404).
 
-    The template is Starlette's ``path_format``: ``/items/{item_id:int}`` is
-    recorded as ``/items/{item_id}``. ``root_path`` is not part of it: it
-    belongs to the deployment, not to the app. ``scope`` is never changed.
+    The template is the path as declared, converters included:
+    ``/items/{item_id:int}`` stays ``/items/{item_id:int}``, as Flask keeps
+    ``<int:item_id>``; a mounted app without routes of its own answers
+    ``<prefix>/{path:path}``, the catch-all Starlette gives every ``Mount``.
+    ``root_path`` is not part of it: it belongs to the deployment, not to the
+    app. ``scope`` is never changed.
     """
     template, _ = _match_routes(routes, scope)
     return template
@@ -74,12 +77,10 @@ def _match_one(route: Any, scope: Scope) -> tuple[str | None, Match]:
         return _NO_MATCH
     if not isinstance(route, (Mount, Host)):
         # A route of another kind that has no template counts as unmatched.
-        template = getattr(route, "path_format", None)
+        template = getattr(route, "path", None)
         return (template if isinstance(template, str) and template else None), match
 
-    prefix = ""
-    if isinstance(route, Mount):
-        prefix = route.path_format.removesuffix(_MOUNT_TAIL)
+    prefix = route.path if isinstance(route, Mount) else ""
 
     routes = routes_of(route)
     if not routes:

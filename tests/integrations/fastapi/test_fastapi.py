@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from fastapi import (
     APIRouter,
@@ -14,10 +16,11 @@ from fastapi import (
 from fastapi.responses import PlainTextResponse
 from fastapi.testclient import TestClient
 from starlette.requests import Request
+from starlette.responses import Response
 
 from statsmix_middleware import Client, MemoryBackend, current_request, tracked
 from statsmix_middleware.conventions import UNMATCHED_ROUTE
-from statsmix_starlette import StatsMixMiddleware
+from statsmix_starlette import StatsMixMiddleware, install
 from tests.integrations.conftest import only_stat
 
 
@@ -25,7 +28,7 @@ def route_of(memory: MemoryBackend) -> str:
     return str(only_stat(memory).meta["route"])
 
 
-def make_app(client: Client, **options: object) -> FastAPI:
+def make_app(client: Client, **options: Any) -> FastAPI:
     app = FastAPI()
     app.add_middleware(StatsMixMiddleware, client=client, **options)
     return app
@@ -45,6 +48,41 @@ def test_path_operation_template(memory: MemoryBackend, client: Client) -> None:
         "method": "GET",
         "route": "/items/{item_id}",
         "status": "200",
+    }
+
+
+def test_path_converters_stay_in_the_template(
+    memory: MemoryBackend, client: Client
+) -> None:
+    app = make_app(client)
+    files = APIRouter(prefix="/files")
+
+    @files.get("/{file_path:path}")
+    def download(file_path: str) -> dict[str, str]:
+        return {"path": file_path}
+
+    app.include_router(files, prefix="/v1")
+
+    assert TestClient(app).get("/v1/files/docs/a.txt").json() == {"path": "docs/a.txt"}
+    assert route_of(memory) == "/v1/files/{file_path:path}"
+
+
+def test_trailing_slash_redirect_is_unmatched(
+    memory: MemoryBackend, client: Client
+) -> None:
+    app = make_app(client)
+
+    @app.get("/posts")
+    def posts() -> list[str]:
+        return []
+
+    response = TestClient(app).get("/posts/", follow_redirects=False)
+
+    assert response.status_code == 307
+    assert only_stat(memory).meta == {
+        "method": "GET",
+        "route": UNMATCHED_ROUTE,
+        "status": "307",
     }
 
 
@@ -255,3 +293,84 @@ def test_background_tasks_run_after_the_stat(
 
     assert seen_by_task == [1]
     assert route_of(memory) == "/signup"
+
+
+class PaymentDown(Exception):
+    pass
+
+
+def test_installed_sees_the_status_of_an_exception_handler(
+    memory: MemoryBackend, client: Client
+) -> None:
+    app = FastAPI()
+    orders = APIRouter(prefix="/orders")
+
+    @app.exception_handler(Exception)
+    async def unavailable(request: Request, exc: Exception) -> PlainTextResponse:
+        return PlainTextResponse("try again later", status_code=503)
+
+    @orders.post("/{order_id}/pay")
+    async def pay(order_id: int) -> None:
+        raise PaymentDown(order_id)
+
+    app.include_router(orders, prefix="/api")
+    install(app, client=client)
+
+    response = TestClient(app, raise_server_exceptions=False).post("/api/orders/7/pay")
+
+    assert response.status_code == 503
+    assert only_stat(memory).meta == {
+        "method": "POST",
+        "route": "/api/orders/{order_id}/pay",
+        "status": "503",
+        "error": "PaymentDown",
+    }
+
+
+@pytest.mark.parametrize("raise_server_exceptions", [True, False])
+def test_installed_sees_the_status_of_a_500_handler(
+    memory: MemoryBackend, client: Client, raise_server_exceptions: bool
+) -> None:
+    async def unavailable(request: Request, exc: Exception) -> Response:
+        return PlainTextResponse("try again later", status_code=503)
+
+    app = FastAPI(exception_handlers={500: unavailable})
+    install(app, client=client, exclude_paths=["/health"])
+
+    @app.get("/reports/{year}")
+    def report(year: int) -> None:
+        raise PaymentDown(year)
+
+    @app.get("/health")
+    def health() -> str:
+        return "ok"
+
+    http = TestClient(app, raise_server_exceptions=raise_server_exceptions)
+    assert http.get("/health").status_code == 200
+    if raise_server_exceptions:
+        with pytest.raises(PaymentDown):
+            http.get("/reports/2026")
+    else:
+        assert http.get("/reports/2026").status_code == 503
+
+    stat = only_stat(memory)
+    assert (stat.meta["route"], stat.meta["status"]) == ("/reports/{year}", "503")
+    assert stat.meta["error"] == "PaymentDown"
+
+
+def test_added_middleware_records_500_under_an_exception_handler(
+    memory: MemoryBackend, client: Client
+) -> None:
+    """The placement install() exists for, as the README says."""
+    app = make_app(client)
+
+    @app.exception_handler(Exception)
+    async def unavailable(request: Request, exc: Exception) -> PlainTextResponse:
+        return PlainTextResponse("try again later", status_code=503)
+
+    @app.get("/pay")
+    async def pay() -> None:
+        raise PaymentDown()
+
+    assert TestClient(app, raise_server_exceptions=False).get("/pay").status_code == 503
+    assert only_stat(memory).meta["status"] == "500"

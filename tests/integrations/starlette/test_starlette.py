@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from typing import Any
 
 import pytest
 from starlette.applications import Starlette
@@ -12,7 +14,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
-from starlette.routing import Host, Mount, Route, Router, WebSocketRoute
+from starlette.routing import BaseRoute, Host, Mount, Route, Router, WebSocketRoute
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocket
 
@@ -32,9 +34,9 @@ async def echo(websocket: WebSocket) -> None:
     await websocket.close()
 
 
-def make_app(client: Client, routes: list[object], **options: object) -> Starlette:
+def make_app(client: Client, routes: Sequence[BaseRoute], **options: Any) -> Starlette:
     return Starlette(
-        routes=routes,  # type: ignore[arg-type]
+        routes=routes,
         middleware=[Middleware(StatsMixMiddleware, client=client, **options)],
     )
 
@@ -44,7 +46,7 @@ def route_of(memory: MemoryBackend) -> str:
 
 
 def test_route_template_and_meta(memory: MemoryBackend, client: Client) -> None:
-    app = make_app(client, [Route("/items/{item_id:int}", ok)])
+    app = make_app(client, [Route("/items/{item_id}", ok)])
 
     response = TestClient(app).get("/items/42")
 
@@ -52,6 +54,17 @@ def test_route_template_and_meta(memory: MemoryBackend, client: Client) -> None:
     stat = only_stat(memory)
     assert stat.name == "HTTP Requests"
     assert stat.meta == {"method": "GET", "route": "/items/{item_id}", "status": "200"}
+
+
+def test_template_keeps_its_converters_as_declared(
+    memory: MemoryBackend, client: Client
+) -> None:
+    files = Route("/files/{file_path:path}", ok)
+    app = make_app(client, [Mount("/v{major:int}", routes=[files])])
+
+    TestClient(app).get("/v2/files/docs/a.txt")
+
+    assert route_of(memory) == "/v{major:int}/files/{file_path:path}"
 
 
 def test_add_middleware_works_like_the_constructor(
@@ -86,7 +99,7 @@ def test_mounted_sub_app_and_router(memory: MemoryBackend, client: Client) -> No
     http.get("/stats/reports/2026")
 
     routes = [stat.meta["route"] for stat in memory.stats]
-    assert routes == ["/admin/users/{user_id}", "/stats/reports/{year}"]
+    assert routes == ["/admin/users/{user_id}", "/stats/reports/{year:int}"]
 
 
 def test_mounted_app_without_routes_answers_below_its_prefix(
@@ -96,7 +109,7 @@ def test_mounted_app_without_routes_answers_below_its_prefix(
 
     TestClient(app).get("/static/css/site.css")
 
-    assert route_of(memory) == "/static/{path}"
+    assert route_of(memory) == "/static/{path:path}"
 
 
 def test_middleware_on_a_mount_still_sees_the_full_template(
@@ -192,6 +205,23 @@ def test_unknown_path_inside_a_mount_is_unmatched(
 
     assert TestClient(app).get("/api/nothing/here").status_code == 404
     assert route_of(memory) == UNMATCHED_ROUTE
+
+
+@pytest.mark.parametrize("declared", ["/posts", "/posts/"])
+def test_trailing_slash_redirect_is_unmatched(
+    memory: MemoryBackend, client: Client, declared: str
+) -> None:
+    app = make_app(client, [Route(declared, ok)])
+    other = "/posts/" if declared == "/posts" else "/posts"
+
+    response = TestClient(app).get(other, follow_redirects=False)
+
+    assert response.status_code == 307
+    assert only_stat(memory).meta == {
+        "method": "GET",
+        "route": UNMATCHED_ROUTE,
+        "status": "307",
+    }
 
 
 def test_wrong_method_keeps_the_template(memory: MemoryBackend, client: Client) -> None:
@@ -395,7 +425,9 @@ def test_a_failing_route_lookup_never_breaks_the_request(
 
     assert TestClient(app).get("/items/1").status_code == 200
     assert route_of(memory) == UNMATCHED_ROUTE
-    assert "route resolution" in caplog.text
+    (record,) = [r for r in caplog.records if "route resolution" in r.getMessage()]
+    assert record.name == "statsmix_middleware.starlette"
+    assert record.levelno == logging.ERROR
 
 
 def test_default_client_is_looked_up_per_request(statsmix: MemoryBackend) -> None:
