@@ -104,6 +104,12 @@ def error_name(span: EndedSpan, attributes: Mapping[str, Any]) -> str | None:
     if span.status.status_code is not StatusCode.ERROR:
         return None
 
+    # Limitation: opentelemetry-instrumentation-asgi ends a server span when
+    # the response is complete, before an exception of the app gets to it, so
+    # such a span has status ERROR (a 500) but records neither the exception
+    # nor error.type: its stat has no "error". An exception handler that
+    # records it on the span (see examples/otel_app.py) gives it back.
+
     for event in reversed(span.events):
         if event.name == _EXCEPTION_EVENT and event.attributes:
             exception_type = event.attributes.get(_EXCEPTION_TYPE)
