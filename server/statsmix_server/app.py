@@ -19,10 +19,11 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute
 
 from .api import PREFIX, api_routes
+from .api.endpoint import early_format
 from .dashboard import dashboard_routes
 from .database import Database
 from .errors import ApiError
-from .render import format_from_path, render_error
+from .render import render_error
 from .state import ServerState
 
 __all__ = ["DEFAULT_BODY_LIMIT", "create_app", "route_groups"]
@@ -81,10 +82,18 @@ def create_app(
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
-    """Routing refusals (405 and the like): in the API's format under its path."""
+    """Starlette's own refusals: in the API's format under its path.
+
+    The API's fallback routes (:mod:`statsmix_server.api.fallback`) answer
+    every unknown path and method there first; this catches whatever else
+    Starlette may raise, in the format an endpoint would have used.
+    """
     assert isinstance(exc, HTTPException)
     path = request.url.path
     if path.startswith(PREFIX + "/") or path == PREFIX:
-        fmt = format_from_path(path) or "xml"
-        return render_error(ApiError(exc.status_code, exc.detail), fmt)
+        response = render_error(
+            ApiError(exc.status_code, exc.detail), early_format(request)
+        )
+        response.headers.update(exc.headers or {})
+        return response
     return PlainTextResponse(exc.detail, exc.status_code, headers=exc.headers)

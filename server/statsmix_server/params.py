@@ -19,11 +19,18 @@ from urllib.parse import parse_qsl
 from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import Message
 
 from .errors import ApiError
 
-__all__ = ["MAX_FORM_FIELDS", "parse_params", "query_params", "read_body"]
+__all__ = [
+    "MAX_FORM_FIELDS",
+    "gone_response",
+    "parse_params",
+    "query_params",
+    "read_body",
+]
 
 MAX_FORM_FIELDS = 1000
 
@@ -37,6 +44,12 @@ async def read_body(request: Request, limit: int) -> bytes:
 
     A declared ``Content-Length`` over the limit is refused before any of the
     body is read; a body without one is counted while it streams in.
+
+    Raises:
+        ApiError: 400 for a ``Content-Length`` that is not a number, 413 for a
+            body over the limit.
+        ClientDisconnect: the client left before the body was all sent;
+            answer with :func:`gone_response`, and log no error.
     """
     # Limitation: a 413 answers in the format of the path or query string
     # only; a format field inside the refused body is never read.
@@ -55,6 +68,15 @@ async def read_body(request: Request, limit: int) -> bytes:
             raise ApiError(413, _too_large(limit, f"more than {limit} bytes"))
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def gone_response() -> Response:
+    """The answer to a request whose client left mid-body: an empty 400.
+
+    Nobody reads it (the server drops whatever is sent after a disconnect),
+    but an endpoint still returns a response.
+    """
+    return Response(status_code=400)
 
 
 def _too_large(limit: int, size: str) -> str:

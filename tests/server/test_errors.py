@@ -68,6 +68,26 @@ def test_unknown_resource_and_verb(api: Api) -> None:
 
     assert unknown.status_code == 404 and json_error(unknown)
     assert wrong_verb.status_code == 405 and json_error(wrong_verb)
+    assert "DELETE" in json_error(wrong_verb)
+    assert wrong_verb.headers["allow"] == "GET, POST"
+
+
+def test_unknown_resource_is_404_for_every_method(api: Api) -> None:
+    for method in ("GET", "POST", "PUT", "DELETE"):
+        as_json = api.call(method, "/partners/users.json")
+        as_xml = api.call(method, "/partners/users")
+        assert as_json.status_code == as_xml.status_code == 404, method
+        assert "/partners/users" in json_error(as_json)
+        assert "/partners/users" in xml_error(as_xml)
+
+
+def test_head_on_track_stores_nothing(api: Api) -> None:
+    head = api.call("HEAD", "/track.json", params={"name": "Headless"})
+
+    assert head.status_code == 405
+    assert "HEAD" not in head.headers["allow"]
+    assert api.stats() == []
+    assert api.call("HEAD", "/metrics.json").status_code == 200
 
 
 def test_unknown_format_parameter_is_422(api: Api) -> None:

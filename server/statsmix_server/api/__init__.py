@@ -8,32 +8,23 @@ conventions.
 
 from __future__ import annotations
 
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
-from ..errors import ApiError
-from ..render import format_from_path, render_error
 from . import batch, metrics, profiles, stats, track
 from .endpoint import ApiCall
+from .fallback import fallback_routes
 from .routing import PREFIX, api_route
 
 __all__ = ["PREFIX", "ApiCall", "api_route", "api_routes"]
 
 
-async def _not_found(request: Request) -> Response:
-    path = request.url.path
-    error = ApiError(404, f"no API resource at {path[:100]}")
-    return render_error(error, format_from_path(path) or "xml")
-
-
 def api_routes() -> list[BaseRoute]:
-    """Every API route, then a catch-all that answers 404 in the API's format."""
+    """Every API route, then the fallback that answers 405 or 404 for the rest."""
     return [
         *track.routes(),
         *batch.routes(),
         *metrics.routes(),
         *stats.routes(),
         *profiles.routes(),
-        Route(f"{PREFIX}/{{rest:path}}", _not_found, methods=None),
+        *fallback_routes(),
     ]

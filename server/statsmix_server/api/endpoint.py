@@ -15,18 +15,26 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from .. import plan
 from ..accounts import Account, authenticate
 from ..database import Database
 from ..errors import ApiError
-from ..params import parse_params, query_params, read_body
+from ..params import gone_response, parse_params, query_params, read_body
 from ..render import Format, format_from_path, render_error, requested_format
 from ..state import server_state
 
-__all__ = ["KEY_HEADER", "ApiCall", "Handler", "endpoint", "in_thread", "write"]
+__all__ = [
+    "KEY_HEADER",
+    "ApiCall",
+    "Handler",
+    "early_format",
+    "endpoint",
+    "in_thread",
+    "write",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -124,7 +132,7 @@ def endpoint(
     """
 
     async def run(request: Request) -> Response:
-        fmt = _early_format(request)
+        fmt = early_format(request)
         try:
             state = server_state(request)
             body = await read_body(request, state.body_limit)
@@ -138,6 +146,10 @@ def endpoint(
             return await handler(call)
         except ApiError as error:
             return render_error(error, fmt)
+        except ClientDisconnect:
+            # Nothing went wrong on this side, and nobody is left to answer.
+            logger.debug("%s %s: client left", request.method, request.url.path)
+            return gone_response()
         except Exception:
             logger.exception("%s %s failed", request.method, request.url.path)
             return render_error(ApiError(500, "internal server error"), fmt)
@@ -145,8 +157,13 @@ def endpoint(
     return run
 
 
-def _early_format(request: Request) -> Format:
-    """The format known before the body is read, for refusals such as 413."""
+def early_format(request: Request) -> Format:
+    """The format known before the body is read, for refusals such as 413.
+
+    The path suffix, then a ``format`` in the query string, then XML. A
+    ``format`` other than xml or json gives XML here; the endpoint refuses
+    it with a 422 once it gets that far.
+    """
     try:
         return requested_format(request.url.path, query_params(request))
     except ApiError:

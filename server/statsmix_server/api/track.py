@@ -58,5 +58,9 @@ async def track(call: ApiCall) -> Response:
 
 
 def routes() -> list[Route]:
-    """GET and POST, as the original clients used both."""
-    return api_route("/track", endpoint(track), ["GET", "POST"])
+    """GET and POST, as the original clients used both; HEAD is a 405.
+
+    A GET here stores a stat, so a HEAD (which Starlette would answer by
+    running the GET) is refused instead: nothing is stored or counted.
+    """
+    return api_route("/track", endpoint(track), ["GET", "POST"], head=False)

@@ -14,11 +14,11 @@ from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from ..errors import ApiError
-from ..params import read_body
+from ..params import gone_response, read_body
 from ..state import server_state
 from .security import API_HEADERS, page_headers
 from .sessions import (
@@ -122,6 +122,9 @@ def page(view: View) -> Callable[[Request], Awaitable[Response]]:
             response = await view(request, session)
         except PageError as error:
             response = error_page(request, session, error)
+        except ClientDisconnect:
+            # A form's sender left mid-body: nothing failed, nobody to answer.
+            return gone_response()
         if session.is_new:
             await set_session_cookie(request, response, session)
         return response
@@ -227,6 +230,7 @@ async def checked_form(request: Request, session: Session) -> dict[str, str]:
     Raises:
         PageError: 403 for a missing or wrong token, or a foreign Origin;
             413 for a body over the server's limit.
+        ClientDisconnect: the sender left mid-body; :func:`page` answers it.
     """
     origin = request.headers.get("origin")
     if origin is not None and urlsplit(origin).netloc != request.url.netloc:
