@@ -27,9 +27,12 @@ from .client import Client
 from .context import RequestInfo, current_request, enter_request, exit_request
 from .conventions import DEFAULT_REQUEST_METRIC
 
-__all__ = ["ASGIMiddleware"]
+__all__ = ["SCOPE_KEY", "ASGIMiddleware"]
 
 logger = logging.getLogger(__name__)
+
+#: Where the middleware leaves the request it tracks, for copies further in.
+SCOPE_KEY = "statsmix.request"
 
 _perf_counter = time.perf_counter
 
@@ -107,7 +110,7 @@ class ASGIMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
-        if kind != "http" or current_request() is not None:
+        if kind != "http" or _tracked_further_out(scope):
             # Another copy of this middleware further out already tracks the
             # request; lifespan and WebSocket scopes have their own paths.
             if kind == "lifespan":
@@ -121,6 +124,7 @@ class ASGIMiddleware:
         started = _perf_counter()
         recorder = self._recorder
         info = RequestInfo(scope["method"])
+        scope[SCOPE_KEY] = info
         token = enter_request(info)
         try:
             if recorder.excludes and recorder.excluded(info.method, scope["path"]):
@@ -140,12 +144,13 @@ class ASGIMiddleware:
 
     async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
         """One stat per connection: its lifetime, and the close code as status."""
-        if current_request() is not None:
+        if _tracked_further_out(scope):
             await self.app(scope, receive, send)
             return
 
         started = _perf_counter()
         info = RequestInfo("WEBSOCKET")
+        scope[SCOPE_KEY] = info
         token = enter_request(info)
         try:
             if self._recorder.excluded(info.method, scope["path"]):
@@ -214,3 +219,13 @@ class ASGIMiddleware:
                 "StatsMix could not deliver every stat within %.1f s of shutdown",
                 timeout,
             )
+
+
+def _tracked_further_out(scope: Scope) -> bool:
+    """Whether a copy of the middleware further out tracks this request.
+
+    The scope check, not the context alone, tells it apart from a context
+    left behind on this thread, by an unclosed WSGI response for one.
+    """
+    outer = current_request()
+    return outer is not None and scope.get(SCOPE_KEY) is outer

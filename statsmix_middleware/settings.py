@@ -80,7 +80,7 @@ def parse_bool(text: str, field: str) -> bool:
 def split_api_key_from_url(url: str) -> tuple[str, str | None]:
     """Split ``https://host/api_key/KEY`` into ``("https://host", "KEY")``."""
     parts = urlsplit(url.strip())
-    if not parts.scheme or not parts.netloc:
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         raise ValueError(f"STATSMIX_URL must be an absolute http(s) URL, not {url!r}")
 
     segments = [segment for segment in parts.path.split("/") if segment]

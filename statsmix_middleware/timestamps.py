@@ -15,6 +15,10 @@ _ZONE_NAME_BETWEEN = re.compile(
 )
 _SPACED_OFFSET = re.compile(r"^(.*\d)\s+([+-]\d{2}):?(\d{2})$")
 _TRAILING_ZONE_NAME = re.compile(r"^(.*\d)\s*(?:UTC|GMT)$")
+# Python 3.10's fromisoformat reads only 3 or 6 digits of fraction and only
+# "+HH:MM" offsets; these two rewrite the other common spellings for it.
+_FRACTION = re.compile(r"(:\d{2})[.,](\d+)")
+_COMPACT_OFFSET = re.compile(r"(:\d{2}(?:\.\d+)?)([+-]\d{2})(\d{2})$")
 
 # Epoch seconds past this are years beyond 9999: refuse them as a value error.
 _MAX_EPOCH = 253402300799
@@ -77,7 +81,7 @@ def _normalise(text: str) -> str:
     """Rewrite the legacy spellings into something ``fromisoformat`` reads."""
     match = _ZONE_NAME_BETWEEN.match(text)
     if match:
-        return f"{match.group(1)}T{match.group(2)}+00:00"
+        return _for_fromisoformat(f"{match.group(1)}T{match.group(2)}+00:00")
 
     match = _SPACED_OFFSET.match(text)
     if match:
@@ -92,4 +96,15 @@ def _normalise(text: str) -> str:
 
     if text.endswith(("z", "Z")):
         text = text[:-1] + "+00:00"
-    return text
+    return _for_fromisoformat(text)
+
+
+def _for_fromisoformat(text: str) -> str:
+    """Pad or cut the fraction to microseconds and put a colon in the offset.
+
+    Newer Pythons read both spellings themselves and give the same result.
+    """
+    # Limitation: on Python 3.10 the ISO 8601 basic format (20121019T211320Z)
+    # and week dates stay refused; its fromisoformat has no reading of them.
+    text = _FRACTION.sub(lambda m: f"{m[1]}.{m[2][:6].ljust(6, '0')}", text)
+    return _COMPACT_OFFSET.sub(r"\1\2:\3", text)

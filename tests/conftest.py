@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from statsmix_middleware._cardinality import forget_admitted_values
 from tests.live_server import LiveServer
+
+
+@pytest.fixture(autouse=True)
+def fresh_cardinality_budget() -> None:
+    """Each test starts with the whole budget, as a process of its own would."""
+    forget_admitted_values()
 
 
 @pytest.fixture

@@ -112,10 +112,26 @@ def stored_value(raw: object) -> str:
         number = Decimal(str(raw))
     else:
         number = raw
-    checked = _checked(validate_value, number)
+    try:
+        checked = validate_value(number)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise _value_refusal(exc, number, raw) from None
     if not isinstance(checked, Decimal):
         checked = Decimal(str(checked))
     return format_value(checked)
+
+
+def _value_refusal(exc: Exception, number: object, raw: object) -> ApiError:
+    """The core's refusal, naming the value as the client wrote it.
+
+    The core names a Decimal by its repr (``Decimal('1E+20')``), which means
+    nothing to a client written in another language.
+    """
+    message = str(exc)
+    if isinstance(number, Decimal):
+        sent = raw.strip() if isinstance(raw, str) else str(raw)
+        message = message.replace(repr(number), sent[:40])
+    return ApiError(422, message)
 
 
 def meta_field(params: Params) -> str | None | Missing:

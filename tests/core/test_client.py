@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
 import threading
 from typing import Any
 
@@ -9,6 +12,7 @@ import pytest
 import statsmix_middleware
 from statsmix_middleware import (
     Client,
+    HTTPBackend,
     MemoryBackend,
     NoopBackend,
     RequestInfo,
@@ -17,6 +21,8 @@ from statsmix_middleware import (
 )
 from statsmix_middleware.backends import Backend
 from statsmix_middleware.context import enter_request, exit_request
+from statsmix_middleware.pytest_plugin import statsmix as statsmix_fixture
+from tests.core.bad_input import BAD_INPUT
 
 ENV_VARS = (
     "STATSMIX_API_KEY",
@@ -103,6 +109,9 @@ def test_ignore_and_test_metric_name_change_at_run_time() -> None:
     client.track("three")
     client.test_metric_name = "Other"
     client.track("four")
+    client.ignore = True
+    client.track("dropped though renamed")
+    client.ignore = False
     client.test_metric_name = None
     client.track("five")
 
@@ -133,6 +142,29 @@ def test_refused_call_changes_nothing_and_keeps_earlier_stats() -> None:
 
     client.track("kept too", 2)
     assert [(s.name, s.value) for s in backend.stats] == [("kept", 1), ("kept too", 2)]
+
+
+@pytest.mark.parametrize(("kwargs", "error", "field"), BAD_INPUT)
+def test_every_refused_call_names_its_field_and_loses_nothing(
+    kwargs: dict[str, Any],
+    error: type[Exception],
+    field: str,
+    statsmix: MemoryBackend,
+) -> None:
+    client = Client(backend=statsmix)
+    fields: dict[str, Any] = {"name": "Blog Posts", **kwargs}
+    name = fields.pop("name")
+    value = fields.pop("value", 1)
+
+    client.track("kept", 1, meta={"a": "b"}, ref_id="r1")
+    with pytest.raises(error, match=f"^{field}"):
+        client.track(name, value, **fields)
+    with pytest.raises(error, match=f"^{field}"):
+        statsmix_middleware.track(name, value, **fields)
+    statsmix_middleware.track("kept too", 2)
+
+    kept = [(s.name, s.value, dict(s.meta), s.ref_id) for s in statsmix.stats]
+    assert kept == [("kept", 1, {"a": "b"}, "r1"), ("kept too", 2, {}, None)]
 
 
 def test_failing_backend_never_reaches_the_caller(
@@ -222,6 +254,53 @@ def test_client_without_key_drops_stats_with_one_warning(
     assert client.flush() is True
 
 
+def test_module_level_track_without_configuration_never_raises() -> None:
+    """A fresh process with no STATSMIX_* variable: dropped, one warning."""
+    probe = (
+        "import statsmix_middleware as s\n"
+        "s.track('a')\n"
+        "s.track('b', 2, meta={'k': 'v'})\n"
+        "print(type(s.get_client().backend).__name__, s.flush(1))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STATSMIX_")}
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["NoopBackend", "True"]
+    assert done.stderr.count("STATSMIX_API_KEY") == 1
+
+
+def test_an_api_key_picks_the_http_backend_to_the_given_url() -> None:
+    client = Client(api_key="k1", url="http://127.0.0.1:9/api_key/ignored")
+    try:
+        backend = client.backend
+        assert isinstance(backend, HTTPBackend)
+        assert backend.url == "http://127.0.0.1:9"
+        assert backend.options.api_key == "k1"
+    finally:
+        client.close()
+
+
+def test_an_api_key_in_the_environment_picks_the_default_url(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("STATSMIX_API_KEY", "from-env")
+    client = Client()
+    try:
+        backend = client.backend
+        assert isinstance(backend, HTTPBackend)
+        assert backend.url == "http://127.0.0.1:8765"
+        assert backend.options.api_key == "from-env"
+    finally:
+        client.close()
+
+
 def test_client_with_ignore_builds_no_backend() -> None:
     client = Client(ignore=True)
 
@@ -273,15 +352,34 @@ def test_fixture_restores_the_previous_default_client() -> None:
     before = statsmix_middleware.get_client()
 
     # Run the fixture by hand, as pytest would.
-    from statsmix_middleware.pytest_plugin import statsmix as fixture
-
-    generator = fixture.__wrapped__()  # type: ignore[attr-defined]
+    generator = statsmix_fixture.__wrapped__()  # type: ignore[attr-defined]
     backend = next(generator)
     assert statsmix_middleware.get_client().backend is backend
     with pytest.raises(StopIteration):
         next(generator)
 
     assert statsmix_middleware.get_client() is before
+
+
+def test_fixture_records_as_tracked_whatever_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("STATSMIX_IGNORE", "1")
+    monkeypatch.setenv("STATSMIX_TEST_METRIC_NAME", "Staging")
+    monkeypatch.setenv("STATSMIX_PROFILE_ID", "4")
+
+    generator = statsmix_fixture.__wrapped__()  # type: ignore[attr-defined]
+    backend = next(generator)
+    try:
+        statsmix_middleware.track("Blog Posts")
+        statsmix_middleware.track("Blog Posts", profile_id=9)
+    finally:
+        generator.close()
+
+    assert [(s.name, s.profile_id) for s in backend.stats] == [
+        ("Blog Posts", None),
+        ("Blog Posts", 9),
+    ]
 
 
 def test_configure_replaces_and_closes_the_default_client() -> None:

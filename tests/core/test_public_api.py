@@ -41,3 +41,23 @@ def test_every_distribution_shares_the_version(pyproject: Path) -> None:
     name = match.group(1)
 
     assert metadata.version(name) == statsmix_middleware.__version__
+
+
+def test_core_needs_python_3_10_and_only_wrapt_and_httpx() -> None:
+    declared = metadata.requires("statsmix-middleware") or []
+    names = {
+        re.split(r"[\s<>=!~;\[]", requirement, maxsplit=1)[0].lower()
+        for requirement in declared
+        if "extra ==" not in requirement
+    }
+
+    assert names == {"httpx", "wrapt"}
+    assert metadata.metadata("statsmix-middleware")["Requires-Python"] == ">=3.10"
+
+
+def test_core_is_typed_and_registers_its_pytest_plugin() -> None:
+    package = Path(statsmix_middleware.__file__).parent
+    plugins = metadata.entry_points(group="pytest11")
+
+    assert (package / "py.typed").is_file()
+    assert "statsmix_middleware.pytest_plugin" in {ep.value for ep in plugins}

@@ -130,6 +130,7 @@ def test_split_api_key_from_url(url: str, expected: tuple[str, str | None]) -> N
         ({"STATSMIX_IGNORE": "maybe"}, "STATSMIX_IGNORE"),
         ({"STATSMIX_PROFILE_ID": "abc"}, "profile_id"),
         ({"STATSMIX_URL": "not a url"}, "STATSMIX_URL"),
+        ({"STATSMIX_URL": "ftp://127.0.0.1"}, "STATSMIX_URL"),
     ],
 )
 def test_bad_environment_values_name_the_variable(

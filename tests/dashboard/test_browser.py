@@ -40,13 +40,15 @@ SERIES_PIXELS = """(selector) => {
 
 
 class Watched:
-    """A browser page that records console errors and dialogs."""
+    """A browser page that records console errors, dialogs and requests."""
 
     def __init__(self, context: Any) -> None:
         self.page = context.new_page()
         self.errors: list[str] = []
         self.dialogs: list[str] = []
+        self.requests: list[str] = []
         self.page.on("console", self._console)
+        self.page.on("request", lambda request: self.requests.append(request.url))
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
         self.page.on("dialog", self._dialog)
 
@@ -60,6 +62,15 @@ class Watched:
 
     def shot(self, name: str) -> None:
         self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+    def foreign_requests(self, *origins: str) -> list[str]:
+        """The requests to any host but ``origins``: the charts need none."""
+        return [
+            url
+            for url in self.requests
+            if not url.startswith("data:")
+            and not any(url.startswith(f"{origin}/") for origin in origins)
+        ]
 
 
 @pytest.fixture
@@ -98,6 +109,9 @@ def test_sign_in_and_watch_a_metric_update_live(
     assert tab.page.locator(".chart").get_attribute("data-total") == "3"
     assert tab.page.evaluate(SERIES_PIXELS, ".chart") > 20
     assert tab.page.locator("#latest-stats tr").count() == 3
+    # Never a timing: the chart asks for new data at least every second,
+    # which is what puts a new stat on screen within about two.
+    assert int(tab.page.locator(".chart").get_attribute("data-poll")) <= 1000
 
     track(live_server, "Signups", 42, ref_id="order-42", meta={"plan": "team"})
     # A selector, not a function: the page's CSP forbids evaluating strings.
@@ -116,6 +130,8 @@ def test_sign_in_and_watch_a_metric_update_live(
     legend = tab.page.locator(".u-legend").inner_text()
     assert "pro" in legend and "team" in legend
     assert tab.errors == [] and tab.dialogs == []
+    assert any("/static/vendor/uPlot" in url for url in tab.requests)
+    assert tab.foreign_requests(live_server.url) == []
 
 
 def test_a_hostile_metric_name_stays_text(
@@ -217,6 +233,9 @@ def test_build_share_embed_and_revoke_a_dashboard(
         for address in (share_url, f"{share_url}/embed"):
             assert visitor.page.goto(address).status == 404
         visitor.shot("09-revoked")
+        other_origin = other_site.url.rstrip("/")
+        assert visitor.foreign_requests(live_server.url, other_origin) == []
     finally:
         stranger.close()
     assert tab.errors == []
+    assert tab.foreign_requests(live_server.url) == []

@@ -5,7 +5,9 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 import httpx
+import pytest
 
+from statsmix_server.dashboard import share_dashboard
 from tests.dashboard.conftest import api, track
 from tests.live_server import LiveServer
 
@@ -103,3 +105,25 @@ def test_key_required_and_accounts_isolated(live_server: LiveServer) -> None:
             "/dashboards.json", data={"name": "Spy", "metric_ids": str(metric_id)}
         )
         assert stolen.status_code == 422
+
+
+def test_share_dashboard_from_python(live_server: LiveServer) -> None:
+    signups = track(live_server, "Signups")["metric_id"]
+    revenue = track(live_server, "Revenue", 5)["metric_id"]
+
+    path = share_dashboard(
+        live_server.db_path,
+        live_server.api_key,
+        "From Python",
+        ["Revenue", "Not tracked yet", "Signups"],
+    )
+
+    assert path.startswith("/d/")
+    page = httpx.get(live_server.url + path)
+    assert page.status_code == 200 and "From Python" in page.text
+    with api(live_server) as client:
+        (board,) = client.get("/dashboards.json").json()["dashboards"]["dashboard"]
+    assert board["metric_ids"] == f"{revenue},{signups}"
+    assert board["url"] == live_server.url + path
+    with pytest.raises(PermissionError):
+        share_dashboard(live_server.db_path, "not-a-key", "Nope", ["Signups"])

@@ -84,6 +84,8 @@ def test_another_accounts_metrics_and_dashboards_are_404(
     ):
         assert intruder.post(form, name="Mine now").status_code == 404, form
     assert intruder.post(f"{board}/charts", metric_id="1").status_code == 404
+    switch = intruder.http.get("/profiles", params={"profile_id": stat["profile_id"]})
+    assert switch.status_code == 404
 
     mine = intruder.create_dashboard("Mine")
     added = intruder.post(f"{mine}/charts", metric_id=str(stat["metric_id"]))
@@ -116,6 +118,10 @@ def test_a_share_token_opens_its_own_dashboard_only(
     assert "Hidden numbers" not in shared_page.text
     assert anonymous.get(f"{live_server.url}/d/not-a-token").status_code == 404
 
+    token = share_url.group(1).rpartition("/d/")[2]
+    # At least 128 random bits: 22 or more characters of base64url.
+    assert re.fullmatch(r"[A-Za-z0-9_-]{22,}", token)
+
     owner.post(f"{shared}/unshare")
     for address in (
         share_url.group(1),
@@ -123,6 +129,12 @@ def test_a_share_token_opens_its_own_dashboard_only(
         live_server.url + own_chart.group(1),
     ):
         assert anonymous.get(address).status_code == 404, address
+
+    owner.post(f"{shared}/share")
+    again = re.search(r'class="share-url" href="([^"]+)"', owner.http.get(shared).text)
+    assert again and again.group(1) != share_url.group(1)
+    assert anonymous.get(again.group(1)).status_code == 200
+    assert anonymous.get(share_url.group(1)).status_code == 404
 
 
 def test_a_script_as_metric_name_is_rendered_inert(
@@ -201,6 +213,36 @@ def test_forms_without_a_valid_csrf_token_are_refused(
     assert "No token" not in client.get("/dashboards").text
     made = client.post("/dashboards", data={"name": "With token", "csrf_token": token})
     assert made.status_code == 303
+
+
+def test_every_form_of_a_signed_in_visitor_needs_the_token(
+    live_server: LiveServer, clients: Clients
+) -> None:
+    stat = track(live_server, "Signups")
+    owner = clients.browser(live_server.api_key)
+    board = owner.create_dashboard("Kept", stat["metric_id"], stat["metric_id"])
+    before = owner.http.get(board).text
+    chart = re.search(r"(/dashboards/\d+/charts/\d+)/data", before)
+    assert chart
+
+    forms = {
+        "/dashboards": {"name": "Forged"},
+        f"{board}/rename": {"name": "Forged"},
+        f"{board}/share": {},
+        f"{board}/unshare": {},
+        f"{board}/charts": {"metric_id": str(stat["metric_id"])},
+        f"{chart.group(1)}/move": {"direction": "down"},
+        f"{chart.group(1)}/remove": {},
+        f"{board}/delete": {},
+        "/signout": {},
+    }
+    for path, fields in forms.items():
+        for token in ({}, {"csrf_token": "forged"}):
+            response = owner.http.post(path, data={**fields, **token})
+            assert response.status_code == 403, (path, token)
+
+    assert owner.http.get(board).text == before
+    assert "Forged" not in owner.http.get("/dashboards").text
 
 
 def test_session_cookie_and_security_headers(

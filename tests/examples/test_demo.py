@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
 from statsmix_middleware import API
 
@@ -32,10 +33,16 @@ def refuses_connections(url: str) -> bool:
         return True
 
 
-def test_demo_reports_the_traffic_it_drove_and_exits(tmp_path: Path) -> None:
-    env = {**os.environ, "STATSMIX_DEMO_EXIT": "1"}
+@pytest.mark.parametrize("how", ["flag", "environment"])
+def test_demo_reports_the_traffic_it_drove_and_exits(tmp_path: Path, how: str) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "STATSMIX_DEMO_EXIT"}
+    command = [sys.executable, "-m", "examples.demo", "--port", "0"]
+    if how == "flag":
+        command.append("--exit")
+    else:
+        env["STATSMIX_DEMO_EXIT"] = "1"
     demo = subprocess.run(
-        [sys.executable, "-m", "examples.demo", "--port", "0", "--dir", str(tmp_path)],
+        [*command, "--dir", str(tmp_path)],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -6,6 +6,7 @@ The real ``statsmix-server`` never answers 503 or 429 on demand, nor lacks
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import threading
@@ -47,7 +48,9 @@ class StubServer:
         self.plan: deque[tuple[int, dict[str, str], str]] = deque()
         self.stats: list[dict[str, Any]] = []
         self.requests: list[tuple[str, int, float]] = []
+        self.clients: list[tuple[str, int]] = []
         self.url = ""
+        self._stalls: deque[float] = deque()
         self._lock = threading.Lock()
 
     def answer_next(
@@ -60,6 +63,15 @@ class StubServer:
         """Answer the next ``times`` requests with ``status`` (and headers)."""
         for _ in range(times):
             self.plan.append((status, headers or {}, message or f"planned {status}"))
+
+    def stall_next(self, seconds: float, times: int = 1) -> None:
+        """Keep the next ``times`` requests waiting ``seconds``, then answer 503.
+
+        A stalled request stores nothing, so a client that timed out and
+        tried again must not find its stats twice.
+        """
+        for _ in range(times):
+            self._stalls.append(seconds)
 
     def names(self) -> list[str]:
         with self._lock:
@@ -75,7 +87,16 @@ class StubServer:
             if not message.get("more_body"):
                 break
 
-        status, headers, payload = self._handle(scope["path"], scope, body)
+        host, port = scope["client"]
+        with self._lock:
+            self.clients.append((host, port))
+            stall = self._stalls.popleft() if self._stalls else None
+        headers: dict[str, str]
+        if stall is not None:
+            await asyncio.sleep(stall)
+            status, headers, payload = 503, {}, {"errors": {"error": "stalled"}}
+        else:
+            status, headers, payload = self._handle(scope["path"], scope, body)
         with self._lock:
             self.requests.append((scope["path"], status, time.monotonic()))
         raw_headers = [(b"content-type", b"application/json")]

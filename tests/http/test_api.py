@@ -96,6 +96,23 @@ def test_metric_lifecycle(api: API) -> None:
         api.get_metric(created.id)
 
 
+def test_profile_id_reaches_the_server(api: API) -> None:
+    profile_id = api.create_metric("Profiled").profile_id
+    assert profile_id is not None
+
+    stored = api.track("Profiled", 2, profile_id=profile_id)
+    assert stored is not None
+    assert api.get_metric(stored.metric_id or 0).profile_id == profile_id
+    assert api.create_metric("Elsewhere", profile_id=profile_id).profile_id == (
+        profile_id
+    )
+
+    with pytest.raises(NotFoundError, match="profile 999999"):
+        api.track("Profiled", profile_id=999_999)
+    with pytest.raises(NotFoundError, match="profile 999999"):
+        api.create_metric("Nowhere", profile_id=999_999)
+
+
 def test_stat_lifecycle_by_id_and_by_ref_id(api: API) -> None:
     metric = api.create_metric("Orders")
 
@@ -176,7 +193,8 @@ def test_invalid_data_raises_validation_error_naming_the_field(api: API) -> None
         api.create_metric("Twice")
 
     assert caught.value.status == 422
-    assert caught.value.message
+    assert "name" in caught.value.message
+    assert "Twice" in caught.value.message
 
 
 def test_other_refusals_and_no_answer_raise_statsmix_error(stub: StubServer) -> None:
@@ -198,6 +216,16 @@ def test_other_refusals_and_no_answer_raise_statsmix_error(stub: StubServer) -> 
         with pytest.raises(StatsMixError) as unreachable:
             api.list_metrics()
     assert unreachable.value.status is None
+
+
+def test_an_answer_slower_than_the_timeout_raises(stub: StubServer) -> None:
+    stub.stall_next(1.0)
+    with API(stub.url, "key", timeout=0.2) as api:
+        with pytest.raises(StatsMixError) as caught:
+            api.list_metrics()
+
+    assert caught.value.status is None
+    assert "no answer from" in caught.value.message
 
 
 def test_api_needs_a_key(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import threading
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -22,7 +23,7 @@ from statsmix_middleware import (
     ValidationError,
 )
 from statsmix_middleware._records import read_list, read_one
-from statsmix_middleware.backends import _retry, http
+from statsmix_middleware.backends import http
 from statsmix_middleware.backends._retry import (
     backoff_delay,
     is_retryable,
@@ -52,7 +53,7 @@ def test_default_retries_ride_out_thirty_seconds_of_downtime(
     Each backoff is its shortest (no jitter) and returns at once, so the test
     adds up how long the worker would have kept trying.
     """
-    monkeypatch.setattr(_retry.random, "uniform", lambda low, high: low)
+    monkeypatch.setattr(random, "uniform", lambda low, high: low)
     monkeypatch.setattr(http, "_start_worker", lambda worker: None)
     backend = HTTPBackend(f"http://127.0.0.1:{free_port()}", "key")
     try:
@@ -75,6 +76,9 @@ def test_backoff_grows_stays_under_its_cap_and_obeys_retry_after() -> None:
     for attempt in range(12):
         ceiling = min(10.0, 0.5 * 2**attempt)
         assert ceiling / 2 <= backoff_delay(attempt, 0.5, 10.0) <= ceiling
+
+    jittered = {backoff_delay(3, 0.5, 10.0) for _ in range(20)}
+    assert len(jittered) > 1
 
     assert backoff_delay(0, 0.5, 10.0, retry_after=7) == 7
     assert backoff_delay(0, 0.5, 10.0, retry_after=3600) == 60

@@ -6,10 +6,12 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 
 import pytest
 
 from tests.http.conftest import stored_values
+from tests.http.stub_server import free_port
 from tests.live_server import LiveServer
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork()")
@@ -50,6 +52,38 @@ def test_a_process_exiting_without_flush_delivers_everything(
 
     assert result.returncode == 0, result.stderr
     assert sorted(stored_values(live_server.db_path, "At exit")) == list(range(300))
+
+
+def test_the_flush_at_exit_gives_up_within_its_bound() -> None:
+    """The default retries would go on for over 30 seconds; the exit does not."""
+    source = textwrap.dedent(
+        """
+        from statsmix_middleware import HTTPBackend, Stat
+
+        backend = HTTPBackend(shutdown_timeout=0.5)
+        for value in range(10):
+            backend.send(Stat("Never", value))
+        """
+    )
+    env = {
+        **os.environ,
+        "STATSMIX_URL": f"http://127.0.0.1:{free_port()}",
+        "STATSMIX_API_KEY": "key",
+    }
+
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-W", "ignore::DeprecationWarning", "-c", source],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    took = time.monotonic() - started
+
+    assert result.returncode == 0, result.stderr
+    assert "stopped with 10 stats undelivered" in result.stderr
+    assert took < 15
 
 
 def test_fork_child_and_parent_each_deliver_their_own_once(

@@ -7,6 +7,7 @@ or 413 on demand and can lack ``batch.json``, which the real server never does.
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 import pytest
@@ -53,6 +54,78 @@ def test_a_refusal_waits_at_least_its_retry_after(
     assert (first, second) == (status, 200)
     assert retried_at - refused_at >= 0.35
     assert values(stub) == [1]
+
+
+def test_a_request_that_times_out_is_retried_and_stored_once(
+    stub: StubServer, make_backend: MakeBackend, caplog: pytest.LogCaptureFixture
+) -> None:
+    stub.stall_next(1.0)
+    backend = make_backend(stub.url, timeout=0.2)
+
+    with caplog.at_level(logging.WARNING, logger=LOGGER):
+        for stat in stats("Slow answer", 5):
+            backend.send(stat)
+        assert backend.flush(10) is True
+
+    assert values(stub) == list(range(5))
+    assert backend.counts["retried"] == 5
+    assert backend.counts["sent"] == 5
+    assert "did not take stats (ReadTimeout" in caplog.text
+
+
+def test_batches_share_one_kept_alive_connection_until_close(
+    stub: StubServer, make_backend: MakeBackend
+) -> None:
+    backend = make_backend(stub.url)
+    for start in (0, 5, 10):
+        for stat in stats("Kept alive", 5, start=start):
+            backend.send(stat)
+        assert backend.flush(10) is True
+
+    runtime = backend._runtime
+    assert runtime is not None
+    assert runtime.worker.thread.daemon
+    assert [path for path, _, _ in stub.requests] == ["/api/v2/batch.json"] * 3
+    assert len(set(stub.clients)) == 1
+
+    backend.close()
+    runtime.worker.thread.join(5)
+    assert not runtime.worker.thread.is_alive()
+
+
+def test_plan_limit_pauses_sending_and_is_logged_once_per_pause(
+    stub: StubServer, make_backend: MakeBackend, caplog: pytest.LogCaptureFixture
+) -> None:
+    explanation = "Plan limit reached: 5 requests this month"
+    stub.answer_next(403, times=2, message=explanation)
+    lost: list[tuple[int, str]] = []
+    backend = make_backend(
+        stub.url,
+        plan_limit_pause=0.5,
+        on_drop=lambda stat, reason: lost.append((int(stat.value), reason)),
+    )
+
+    with caplog.at_level(logging.WARNING, logger=LOGGER):
+        for value in range(3):
+            backend.send(Stat("Paused", value))
+            assert backend.flush(10) is False
+        assert len(stub.requests) == 1  # the 2nd and 3rd waited out the pause
+        time.sleep(0.6)
+
+        backend.send(Stat("Paused", 3))
+        assert backend.flush(10) is False
+        time.sleep(0.6)
+        backend.send(Stat("Paused", 4))
+        assert backend.flush(10) is True
+
+    assert [status for _, status, _ in stub.requests] == [403, 403, 200]
+    warnings = [r.getMessage() for r in caplog.records]
+    assert len(warnings) == 2
+    assert all(explanation in warning for warning in warnings)
+    assert lost == [(value, "plan_limit") for value in range(4)]
+    counts = backend.counts
+    assert (counts["sent"], counts["failed"], counts["dropped"]) == (1, 2, 2)
+    assert values(stub) == [4]
 
 
 def test_retries_run_out_and_the_stats_count_as_failed(

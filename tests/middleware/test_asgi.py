@@ -17,6 +17,11 @@ from statsmix_middleware import (
     current_request,
     tracked,
 )
+from statsmix_middleware._cardinality import (
+    CardinalityBudget,
+    forget_admitted_values,
+)
+from statsmix_middleware.context import RequestInfo, enter_request, exit_request
 from statsmix_middleware.conventions import (
     DEFAULT_REQUEST_METRIC,
     OVERFLOW_VALUE,
@@ -110,6 +115,21 @@ def test_asgi_route_resolver_wins_and_falls_back_when_it_returns_none() -> None:
         "/from-adapter",
     ]
     assert [scope["path"] for scope in seen] == ["/r", "/other"]
+
+
+def test_asgi_route_resolver_runs_after_the_app_has_handled_the_request() -> None:
+    client, backend = memory_client()
+
+    async def app(scope: Message, receive: Any, send: Any) -> None:
+        scope["matched"] = "/set/by/{app}"  # as a router would, while handling
+        await ok_app()(scope, receive, send)
+
+    resolver = ASGIMiddleware(
+        app, client=client, route_resolver=lambda scope: scope.get("matched")
+    )
+    get(resolver, "/set/by/me")
+
+    assert only_stat(backend).meta["route"] == "/set/by/{app}"
 
 
 def test_asgi_value_count_and_callable_metric() -> None:
@@ -288,6 +308,21 @@ def test_asgi_stacked_twice_records_each_request_once() -> None:
     assert only_stat(backend).meta["route"] == "/x/{id}"
 
 
+def test_asgi_tracks_despite_a_request_context_left_behind() -> None:
+    client, backend = memory_client()
+    app = ASGIMiddleware(routed_app("/x/{id}"), client=client)
+
+    # As an unclosed WSGI response on this thread would leave it.
+    token = enter_request(RequestInfo("POST"))
+    try:
+        get(app, "/x/1")
+    finally:
+        exit_request(token)
+
+    stat = only_stat(backend)
+    assert stat.meta["method"] == "GET" and stat.meta["route"] == "/x/{id}"
+
+
 def test_asgi_cardinality_budget_folds_and_counts(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -308,6 +343,38 @@ def test_asgi_cardinality_budget_folds_and_counts(
     assert app.budget.folds == {(DEFAULT_REQUEST_METRIC, "route"): 3}
     warnings = [r for r in caplog.records if "budget" in r.getMessage()]
     assert len(warnings) == 1
+
+
+def test_asgi_cardinality_budget_is_one_per_process() -> None:
+    client, backend = memory_client()
+    first, second = (
+        ASGIMiddleware(
+            ok_app(),
+            client=client,
+            route_resolver=lambda scope: scope["path"],
+            cardinality_limit=2,
+        )
+        for _ in range(2)
+    )
+
+    for app, path in [(first, "/a"), (second, "/b"), (second, "/c"), (first, "/b")]:
+        get(app, path)
+
+    routes = [stat.meta["route"] for stat in backend.stats]
+    assert routes == ["/a", "/b", OVERFLOW_VALUE, "/b"]
+    assert first.budget.folds == {}
+    assert second.budget.folds == {(DEFAULT_REQUEST_METRIC, "route"): 1}
+
+
+def test_forgetting_admitted_values_gives_the_whole_budget_back() -> None:
+    budget = CardinalityBudget(1)
+    assert budget.admit("M", {"k": "a"}) == {"k": "a"}
+    assert budget.admit("M", {"k": "b"}) == {"k": OVERFLOW_VALUE}
+
+    forget_admitted_values()
+
+    assert budget.admit("M", {"k": "b"}) == {"k": "b"}
+    assert budget.admit("M", {"k": "a"}) == {"k": OVERFLOW_VALUE}
 
 
 class BrokenBackend(MemoryBackend):
@@ -388,6 +455,40 @@ def test_asgi_stats_inside_the_request_inherit_route_and_method_across_await(
     }
     assert by_name["Lookups"] == {"method": "PUT", "route": "/orders/{id}"}
     assert by_name["Own"] == {"route": "mine", "method": "PUT"}
+    assert current_request() is None
+
+
+def test_asgi_concurrent_requests_each_keep_their_own_route_across_await(
+    statsmix: MemoryBackend,
+) -> None:
+    both_routed = asyncio.Event()
+    routed: list[str] = []
+
+    async def app(scope: Message, receive: Any, send: Any) -> None:
+        info = current_request()
+        assert info is not None
+        info.route = scope["path"] + "/{id}"
+        routed.append(info.route)
+        if len(routed) == 2:
+            both_routed.set()
+        await both_routed.wait()  # each resumes after the other set its route
+        statsmix_middleware.track("Inner")
+        await ok_app()(scope, receive, send)
+
+    async def serve() -> None:
+        middleware = ASGIMiddleware(app)
+        servers = [ASGIServer(), ASGIServer()]
+        await asyncio.gather(
+            middleware(http_scope("GET", "/a"), servers[0].receive, servers[0].send),
+            middleware(http_scope("POST", "/b"), servers[1].receive, servers[1].send),
+        )
+
+    asyncio.run(serve())
+
+    inner = sorted(
+        (s.meta["method"], s.meta["route"]) for s in statsmix.stats if s.name == "Inner"
+    )
+    assert inner == [("GET", "/a/{id}"), ("POST", "/b/{id}")]
     assert current_request() is None
 
 

@@ -97,6 +97,41 @@ def test_lifespan_flushes_when_the_app_returns_without_completing() -> None:
     assert len(backend.flushes) == 1
 
 
+def test_lifespan_shutdown_goes_on_when_the_flush_hangs() -> None:
+    released = threading.Event()
+    finished: list[bool] = []
+
+    class StuckBackend(MemoryBackend):
+        def flush(self, timeout: float | None = None) -> bool:
+            finished.append(released.wait(5))  # ignores timeout, as a bug would
+            return True
+
+    class Server(ASGIServer):
+        flush_done_at_complete: bool | None = None
+
+        async def send(self, message: Message) -> None:
+            if message["type"] == "lifespan.shutdown.complete":
+                self.flush_done_at_complete = bool(finished)
+                released.set()
+            await super().send(message)
+
+    async def app(scope: Message, receive: Any, send: Any) -> None:
+        await receive()
+        await send({"type": "lifespan.startup.complete"})
+        await receive()
+        await send({"type": "lifespan.shutdown.complete"})
+
+    client = Client(backend=StuckBackend(), ignore=False, test_metric_name="")
+    server = Server([{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}])
+    server.run(
+        ASGIMiddleware(app, client=client, flush_timeout=0.05), {"type": "lifespan"}
+    )
+
+    assert server.flush_done_at_complete is False
+    assert [m["type"] for m in server.sent][-1] == "lifespan.shutdown.complete"
+    assert finished == [True]  # released by the test, not by the 5 s guard
+
+
 def test_lifespan_startup_alone_does_not_flush() -> None:
     backend = FlushingBackend()
     client = Client(backend=backend, ignore=False, test_metric_name="")

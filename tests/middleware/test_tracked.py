@@ -181,6 +181,38 @@ def test_methods_classmethods_and_staticmethods() -> None:
     assert [dict(s.meta) for s in backend.stats[1:3]] == [{"n": 2}, {"n": 3}]
 
 
+def test_decorator_inside_classmethod_and_staticmethod_binds_the_same() -> None:
+    client, backend = memory_client()
+    arguments: list[tuple[Any, ...]] = []
+
+    def note(*args: Any) -> dict[str, str]:
+        arguments.append(args)
+        return {}
+
+    class Shop:
+        @classmethod
+        @tracked(client=client, meta=note)
+        def open(cls, name: str) -> tuple[type, str]:
+            return cls, name
+
+        @staticmethod
+        @tracked(client=client, meta=note)
+        def price(n: int) -> int:
+            return n * 10
+
+    assert (Shop.open("a"), Shop().open("b")) == ((Shop, "a"), (Shop, "b"))
+    assert Shop.price(1) == Shop().price(1) == 10
+    assert list(inspect.signature(Shop.open).parameters) == ["name"]
+
+    assert arguments == [("a",), ("b",), (1,), (1,)]
+    assert [s.name.rsplit(".", 2)[-2:] for s in backend.stats] == [
+        ["Shop", "open"],
+        ["Shop", "open"],
+        ["Shop", "price"],
+        ["Shop", "price"],
+    ]
+
+
 def test_generator_makes_one_stat_when_exhausted() -> None:
     client, backend = memory_client()
 

@@ -5,6 +5,7 @@ import logging
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime, timezone
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from werkzeug.test import Client as WerkzeugClient
 
 import statsmix_middleware
 from statsmix_middleware import (
+    ASGIMiddleware,
     Client,
     MemoryBackend,
     RequestInfo,
@@ -26,7 +28,9 @@ from statsmix_middleware.conventions import (
     OVERFLOW_VALUE,
     UNMATCHED_ROUTE,
 )
+from tests.middleware.drivers import get as asgi_get
 from tests.middleware.drivers import memory_client, only_stat, wsgi_call
+from tests.middleware.drivers import ok_app as asgi_ok_app
 
 Environ = dict[str, Any]
 StartResponse = Callable[..., Any]
@@ -79,6 +83,54 @@ def test_wsgi_one_stat_per_request_with_method_route_and_status() -> None:
         "status": "200",
     }
     assert current_request() is None
+
+
+def test_wsgi_generated_at_is_the_request_start() -> None:
+    client, backend = memory_client()
+
+    def app(environ: Environ, start_response: StartResponse) -> Iterator[bytes]:
+        start_response("200 OK", [])
+        time.sleep(0.02)
+        yield b"late"
+
+    before = datetime.now(timezone.utc)
+    response = WSGIMiddleware(app, client=client)(
+        {"REQUEST_METHOD": "GET", "PATH_INFO": "/"}, lambda *args: None
+    )
+    after_call = datetime.now(timezone.utc)
+    assert list(response) == [b"late"]
+
+    assert before <= only_stat(backend).generated_at <= after_call
+
+
+def test_wsgi_value_count_and_callable_metric_get_the_environ() -> None:
+    client, backend = memory_client()
+    app = WSGIMiddleware(
+        ok_app(),
+        client=client,
+        value="count",
+        metric=lambda environ: f"{environ['REQUEST_METHOD'].title()} Hits",
+    )
+
+    wsgi_call(app, method="PATCH")
+
+    stat = only_stat(backend)
+    assert (stat.name, stat.value) == ("Patch Hits", 1)
+
+
+def test_wsgi_route_resolver_runs_after_the_app_has_handled_the_request() -> None:
+    client, backend = memory_client()
+
+    def app(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        environ["matched"] = "/set/by/<app>"  # as a router would, while handling
+        return ok_app()(environ, start_response)
+
+    routed = WSGIMiddleware(
+        app, client=client, route_resolver=lambda environ: environ.get("matched")
+    )
+    wsgi_call(routed, "/set/by/me")
+
+    assert only_stat(backend).meta["route"] == "/set/by/<app>"
 
 
 def test_wsgi_through_werkzeug_test_client(statsmix: MemoryBackend) -> None:
@@ -194,15 +246,19 @@ def test_wsgi_exception_from_the_app_is_500_and_passes_through_unchanged() -> No
 @pytest.mark.parametrize(("start_first", "status"), [(False, "500"), (True, "200")])
 def test_wsgi_exception_while_streaming(start_first: bool, status: str) -> None:
     client, backend = memory_client()
+    raised = Boom("mid-stream")
 
     def app(environ: Environ, start_response: StartResponse) -> Iterator[bytes]:
         if start_first:
             start_response("200 OK", [])
             yield b"partial"
-        raise Boom
+        raise raised
 
-    with pytest.raises(Boom):
+    with pytest.raises(Boom) as caught:
         wsgi_call(WSGIMiddleware(app, client=client))
+
+    assert caught.value is raised
+    assert traceback.extract_tb(caught.value.__traceback__)[-1].name == "app"
 
     stat = only_stat(backend)
     assert (stat.meta["status"], stat.meta["error"]) == (status, "Boom")
@@ -266,6 +322,20 @@ def test_wsgi_context_left_behind_on_a_thread_does_not_hide_requests() -> None:
         exit_request(stale)
 
     assert only_stat(backend).meta["route"] == UNMATCHED_ROUTE
+
+
+def test_wsgi_response_read_to_the_end_but_never_closed_leaves_no_context() -> None:
+    client, backend = memory_client()
+    response = WSGIMiddleware(routed_app("/first"), client=client)(
+        {"REQUEST_METHOD": "GET", "PATH_INFO": "/"}, lambda *args: None
+    )
+
+    assert list(response) == [b"ok"]  # as a test client does, without close()
+
+    assert current_request() is None
+    asgi_app = ASGIMiddleware(asgi_ok_app(), client=client)
+    asgi_get(asgi_app, "/next")  # not mistaken for a request inside another
+    assert [s.meta["route"] for s in backend.stats] == ["/first", UNMATCHED_ROUTE]
 
 
 def test_wsgi_cardinality_budget_folds_user_meta() -> None:

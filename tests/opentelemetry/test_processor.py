@@ -272,6 +272,30 @@ def test_metric_callable_chooses_the_name(
     ]
 
 
+def test_metric_callable_also_names_server_spans(
+    memory: MemoryBackend, client: Client
+) -> None:
+    processor = StatsMixSpanProcessor(client=client, metric=lambda span: "Checkout")
+    tracer = make_provider(processor).get_tracer("tests")
+
+    tracer.start_span("POST /cart/9/checkout", kind=SpanKind.SERVER).end()
+
+    [stat] = memory.stats
+    assert stat.name == "Checkout"
+    assert dict(stat.meta) == {"route": UNMATCHED_ROUTE}
+
+
+def test_extra_attribute_replaces_the_key_of_a_default_one(
+    memory: MemoryBackend, client: Client
+) -> None:
+    processor = StatsMixSpanProcessor(client=client, attributes={"http.route": "path"})
+    tracer = make_provider(processor).get_tracer("tests")
+
+    tracer.start_span("render", attributes={"http.route": "/items/{id}"}).end()
+
+    assert dict(memory.stats[0].meta) == {"path": "/items/{id}"}
+
+
 def test_request_metric_option(memory: MemoryBackend, client: Client) -> None:
     processor = StatsMixSpanProcessor(client=client, request_metric="Web Hits")
     tracer = make_provider(processor).get_tracer("tests")

@@ -7,8 +7,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import httpx
+import pytest
 
-from statsmix_server.plan import next_reset
+from statsmix_server import accounts
+from statsmix_server.database import Database
+from statsmix_server.errors import ApiError
+from statsmix_server.plan import charge, next_reset
 from tests.live_server import LiveServer
 from tests.server.conftest import Api, json_error, xml_error
 
@@ -116,6 +120,30 @@ def test_plan_limit_refuses_with_403_naming_limit_and_reset(
     for message in (json_error(as_json), xml_error(as_xml)):
         assert "3 API requests per calendar month" in message
         assert f"resets at {reset}" in message
+
+
+def test_plan_limit_is_per_utc_calendar_month(tmp_path: Path) -> None:
+    database = Database(tmp_path / "months.db")
+    december = datetime(2012, 12, 31, 23, 59, 59, tzinfo=timezone.utc)
+    january = datetime(2013, 1, 1, tzinfo=timezone.utc)
+    try:
+        with database.write() as conn:
+            account, _ = accounts.create_account(conn, "Monthly", 3)
+            granted = [
+                charge(conn, account, 2, december),
+                charge(conn, account, 2, december),
+            ]
+            with pytest.raises(ApiError) as refused:
+                charge(conn, account, 1, december)
+            next_month = charge(conn, account, 3, january)
+    finally:
+        database.close()
+
+    assert granted == [2, 1]  # the second asked for 2; one was left
+    assert refused.value.status == 403
+    assert "3 API requests per calendar month" in refused.value.message
+    assert "resets at 2013-01-01T00:00:00Z" in refused.value.message
+    assert next_month == 3
 
 
 def test_plan_limit_counts_each_batch_item(server: LiveServer) -> None:

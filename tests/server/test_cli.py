@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from importlib.metadata import version
+from importlib.metadata import entry_points, version
 from pathlib import Path
 
 import httpx
@@ -48,7 +48,9 @@ def test_accounts_keys_and_profiles_commands(tmp_path: Path) -> None:
     new_key = rotated.stdout.splitlines()[-1]
     assert rotated.returncode == 0 and new_key != key
     lines = listing.stdout.splitlines()
-    assert "Shop" in lines[1] and "Small" in lines[2] and "10" in lines[2]
+    assert "Shop" in lines[1] and "Small" in lines[2]
+    assert lines[1].split()[1] == "-"  # no limit unless one is given
+    assert lines[2].split()[1] == "10"
     assert key not in listing.stdout and new_key not in listing.stdout
     assert stale.returncode == 1 and "no account has that API key" in stale.stderr
 
@@ -61,6 +63,27 @@ def test_accounts_keys_and_profiles_commands(tmp_path: Path) -> None:
     assert [(p["id"], p["name"]) for p in listed][1] == (int(profile_id), "EU")
     assert [p["name"] for p in listed] == ["Default", "EU"]
     assert old.status_code == 401
+
+
+def test_console_script_and_default_database(tmp_path: Path) -> None:
+    (script,) = entry_points(group="console_scripts", name="statsmix-server")
+    assert script.value == "statsmix_server.cli:main"
+    command = Path(sys.executable).with_name("statsmix-server")
+
+    created = subprocess.run(
+        [str(command), "accounts", "create", "--name", "Here"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert created.returncode == 0, created.stderr
+    assert (tmp_path / "statsmix.db").exists()
+    key = created.stdout.splitlines()[-1]
+    with LiveServer(tmp_path / "statsmix.db") as live:
+        response = httpx.get(f"{live.url}/api/v2/profiles.json?api_key={key}")
+    assert response.status_code == 200
 
 
 def test_commands_refuse_bad_input(tmp_path: Path) -> None:

@@ -143,6 +143,38 @@ def test_php_multipart_post_with_format_and_empty_value(api: Api) -> None:
     assert fields["generated-at"] == "2012-10-19T21:13:20Z"
 
 
+def test_php_multipart_put_updates_a_stat_and_a_metric(api: Api) -> None:
+    stat = api.track(name="Weight", value="80")
+    headers = {"X-StatsMix-Token": api.key, "user-agent": "StatsMix PHP Library v1.0"}
+    stat_parts = {
+        "value": (None, "79.5"),
+        "meta": (None, '{"unit":"kg"}'),
+        "format": (None, "xml"),
+    }
+    metric_parts = {
+        "sharing": (None, "public"),
+        "include_in_email": (None, "0"),
+        "format": (None, "xml"),
+    }
+
+    # PHP's curl sends the array body of a PUT as multipart, like a POST.
+    updated = httpx.put(
+        f"{api.base}/stats/{stat['id']}", files=stat_parts, headers=headers
+    )
+    metric = httpx.put(
+        f"{api.base}/metrics/{stat['metric_id']}", files=metric_parts, headers=headers
+    )
+
+    assert updated.status_code == metric.status_code == 200
+    stat_fields = xml_fields(ET.fromstring(updated.content))
+    assert stat_fields["id"] == str(stat["id"])
+    assert stat_fields["value"] == "79.5"
+    assert json.loads(stat_fields["meta"] or "") == {"unit": "kg"}
+    metric_fields = xml_fields(ET.fromstring(metric.content))
+    assert metric_fields["sharing"] == "public"
+    assert metric_fields["include-in-email"] == "0"
+
+
 def test_php_reads_error_from_the_body_of_a_refusal(api: Api) -> None:
     parts = {"value": (None, "1"), "format": (None, "json")}
     response = httpx.post(

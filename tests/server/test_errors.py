@@ -121,6 +121,15 @@ def test_accounts_cannot_see_each_other(api: Api, server: LiveServer) -> None:
             "POST", "/track.json", data={"name": "X", "profile_id": stat["profile_id"]}
         )
         assert foreign_profile.status_code == 404
+        foreign_lists = [
+            ("GET", "/stats.json", {"metric_id": stat["metric_id"]}),
+            ("GET", "/metrics.json", {"profile_id": stat["profile_id"]}),
+            ("POST", "/metrics.json", {"name": "Y", "profile_id": stat["profile_id"]}),
+        ]
+        for method, path, params in foreign_lists:
+            response = other.call(method, path, params=params)
+            assert response.status_code == 404, (method, path)
+            assert "not found in this account" in json_error(response)
         assert other.track(name="Private")["metric_id"] != stat["metric_id"]
     finally:
         other.close()
@@ -130,6 +139,7 @@ def test_accounts_cannot_see_each_other(api: Api, server: LiveServer) -> None:
 
 def _raw_request(server: LiveServer, head: str) -> socket.socket:
     address = urlsplit(server.url)
+    assert address.hostname is not None and address.port is not None
     sock = socket.create_connection((address.hostname, address.port), timeout=10)
     sock.sendall(head.encode())
     return sock

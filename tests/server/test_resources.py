@@ -225,6 +225,27 @@ def test_stats_list_date_filters_are_inclusive(api: Api) -> None:
     assert [s["ref_id"] for s in until] == ["2012-10-19", "2012-10-18"]
 
 
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"start_date": "soon"}, "start_date"),
+        ({"end_date": "2012-13-45"}, "end_date"),
+        ({"limit": "0"}, "limit"),
+        ({"limit": "many"}, "limit"),
+        ({"metric_id": "first"}, "metric_id"),
+    ],
+)
+def test_stats_list_refuses_bad_filters_naming_them(
+    api: Api, params: dict[str, str], field: str
+) -> None:
+    as_json = api.call("GET", "/stats.json", params=params)
+    as_xml = api.call("GET", "/stats", params=params)
+
+    assert as_json.status_code == as_xml.status_code == 422
+    assert json_error(as_json).startswith(field)
+    assert xml_error(as_xml).startswith(field)
+
+
 def test_empty_list_in_both_formats(api: Api) -> None:
     as_json = api.ok("GET", "/stats.json")
     as_xml = api.call("GET", "/stats.xml")

@@ -4,16 +4,28 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
+from datetime import datetime, timezone
+from typing import Any
 
 import pytest
 
+from statsmix_middleware.stat import Stat
 from tests.server.conftest import Api, json_error, xml_error, xml_fields
 
 
+def _answered_time(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
 def test_track_json_answers_the_stored_stat(api: Api) -> None:
+    before = datetime.now(timezone.utc)
     stat = api.track(name="Blog Posts", value="20", meta='{"file type": "PDF"}')
+    after = datetime.now(timezone.utc)
 
     assert stat["value"] == "20.0"
+    # No generated_at sent: it is the moment the stat was stored.
+    assert stat["generated_at"] == stat["created_at"]
+    assert before <= _answered_time(stat["generated_at"]) <= after
     assert json.loads(stat["meta"]) == {"file type": "PDF"}
     assert stat["ref_id"] is None
     assert stat["generated_at"].endswith("Z")
@@ -119,6 +131,77 @@ def test_track_refuses_invalid_fields_naming_them(
     assert as_json.status_code == as_xml.status_code == 422
     assert field in json_error(as_json)
     assert field in xml_error(as_xml)
+
+
+def _core_refusal(fields: dict[str, Any]) -> str | None:
+    """What the Python client says of these fields, or None if it takes them."""
+    try:
+        Stat(
+            fields["name"],
+            fields.get("value", 1),
+            meta=fields.get("meta"),
+            ref_id=fields.get("ref_id"),
+        )
+    except (TypeError, ValueError) as exc:
+        return " ".join(str(exc).split())
+    return None
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"name": "x" * 255},
+        {"name": "x" * 256},
+        {"name": "A", "ref_id": "r" * 255},
+        {"name": "A", "ref_id": "r" * 256},
+        {"name": "A", "meta": {f"k{index}": index for index in range(50)}},
+        {"name": "A", "meta": {f"k{index}": index for index in range(51)}},
+        {"name": "A", "meta": {"k" * 100: "v"}},
+        {"name": "A", "meta": {"k" * 101: "v"}},
+        {"name": "A", "meta": {"k": "v" * 1000}},
+        {"name": "A", "meta": {"k": "v" * 1001}},
+        {"name": "A", "meta": {"": "v"}},
+        {"name": "A", "meta": {"flag": True, "ratio": 0.5}},
+        {"name": "A", "meta": {"k": [1]}},
+        {"name": "A", "value": 99999999999},
+        {"name": "A", "value": 100000000000},
+        {"name": "A", "value": -99999999999.99},
+        {"name": "A", "value": 1e20},
+    ],
+    ids=lambda fields: ",".join(f"{k}:{str(v)[:12]}" for k, v in fields.items()),
+)
+def test_track_bounds_are_the_python_clients(api: Api, fields: dict[str, Any]) -> None:
+    refusal = _core_refusal(fields)
+    as_json = api.call("POST", "/track.json", json=fields)
+    form = {
+        key: json.dumps(value) if key == "meta" else str(value)
+        for key, value in fields.items()
+    }
+    as_form = api.call("POST", "/track.json", data=form)
+
+    if refusal is None:
+        assert as_json.status_code == as_form.status_code == 200, as_json.text
+    else:
+        assert as_json.status_code == as_form.status_code == 422
+        assert json_error(as_json) == refusal
+
+
+@pytest.mark.parametrize(
+    ("sent", "message"),
+    [
+        ("1e20", "value 1e20 has more than 11 digits before the point"),
+        (" -100000000000 ", "value -100000000000 has more than 11 digits"),
+        ("Infinity", "value must be finite, not Infinity"),
+        ("NaN", "value must be finite, not NaN"),
+    ],
+)
+def test_value_refusal_quotes_the_value_as_sent(
+    api: Api, sent: str, message: str
+) -> None:
+    response = api.call("POST", "/track.xml", data={"name": "A", "value": sent})
+
+    assert response.status_code == 422
+    assert xml_error(response).startswith(message)
 
 
 def test_track_ref_id_updates_the_same_stat(api: Api) -> None:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from statsmix_middleware import Client
 from statsmix_middleware.settings import parse_bool
 from statsmix_middleware.stat import validate_name, validate_profile_id
 
 __all__ = ["CLIENT_KEYS", "app_client", "exclude_paths"]
+
+_T = TypeVar("_T")
 
 #: The config keys that choose where an app's stats go and how they are sent.
 CLIENT_KEYS = (
@@ -42,12 +44,14 @@ def app_client(config: Mapping[str, Any], client: Client | None) -> Client | Non
 
     ignore = _flag(given, "STATSMIX_IGNORE")
     test_metric_name = _text(given, "STATSMIX_TEST_METRIC_NAME")
+    if test_metric_name:
+        _checked("STATSMIX_TEST_METRIC_NAME", validate_name, test_metric_name)
     raw_profile_id = given.get("STATSMIX_PROFILE_ID")
     profile_id = None
     if raw_profile_id is not None:
-        profile_id = validate_profile_id(raw_profile_id)
-    if test_metric_name:
-        validate_name(test_metric_name)
+        profile_id = _checked(
+            "STATSMIX_PROFILE_ID", validate_profile_id, raw_profile_id
+        )
 
     api_key = _text(given, "STATSMIX_API_KEY")
     url = _text(given, "STATSMIX_URL")
@@ -103,6 +107,14 @@ def exclude_paths(config: Mapping[str, Any]) -> list[str]:
         "STATSMIX_EXCLUDE_PATHS must be a list of paths or a comma-separated "
         f"string, not {type(value).__name__}"
     )
+
+
+def _checked(key: str, check: Callable[[Any], _T], value: object) -> _T:
+    """``check(value)``, its error prefixed with the config key it came from."""
+    try:
+        return check(value)
+    except (TypeError, ValueError) as error:
+        raise type(error)(f"{key}: {error}") from None
 
 
 def _flag(given: Mapping[str, Any], key: str) -> bool | None:

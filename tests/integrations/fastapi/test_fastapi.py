@@ -15,6 +15,7 @@ from fastapi import (
 )
 from fastapi.responses import PlainTextResponse
 from fastapi.testclient import TestClient
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -49,6 +50,22 @@ def test_path_operation_template(memory: MemoryBackend, client: Client) -> None:
         "route": "/items/{item_id}",
         "status": "200",
     }
+
+
+def test_middleware_in_the_constructor_works_like_add_middleware(
+    memory: MemoryBackend, client: Client
+) -> None:
+    app = FastAPI(middleware=[Middleware(StatsMixMiddleware, client=client)])
+    router = APIRouter(prefix="/posts")
+
+    @router.get("/{slug}")
+    def post(slug: str) -> str:
+        return slug
+
+    app.include_router(router, prefix="/blog")
+
+    assert TestClient(app).get("/blog/posts/hello").json() == "hello"
+    assert route_of(memory) == "/blog/posts/{slug}"
 
 
 def test_path_converters_stay_in_the_template(

@@ -6,7 +6,7 @@ import pytest
 from flask import Flask
 
 from statsmix_flask import StatsMix
-from statsmix_middleware import API, Client, MemoryBackend
+from statsmix_middleware import API, Client, MemoryBackend, Metric, StoredStat
 from tests.live_server import LiveServer, free_port
 
 
@@ -109,8 +109,12 @@ def test_exclude_paths_from_config(
     ("key", "value", "error", "message"),
     [
         ("STATSMIX_IGNORE", "sometimes", ValueError, "STATSMIX_IGNORE"),
-        ("STATSMIX_PROFILE_ID", "abc", ValueError, "profile_id"),
+        ("STATSMIX_PROFILE_ID", "abc", ValueError, "STATSMIX_PROFILE_ID"),
+        ("STATSMIX_PROFILE_ID", 1.5, TypeError, "STATSMIX_PROFILE_ID"),
         ("STATSMIX_TEST_METRIC_NAME", 12, TypeError, "STATSMIX_TEST_METRIC_NAME"),
+        ("STATSMIX_TEST_METRIC_NAME", "x" * 256, ValueError, "STATSMIX_TEST_METRIC"),
+        ("STATSMIX_URL", "localhost", ValueError, "STATSMIX_URL"),
+        ("STATSMIX_API_KEY", 42, TypeError, "STATSMIX_API_KEY"),
         ("STATSMIX_EXCLUDE_PATHS", 5, TypeError, "STATSMIX_EXCLUDE_PATHS"),
     ],
 )
@@ -145,9 +149,35 @@ def test_config_wins_over_the_environment_and_the_given_client(
     assert state.client.flush(10)
 
     assert memory.stats == []
-    with API(live_server.url, live_server.api_key) as api:
-        (metric,) = api.list_metrics()
-        (stat,) = api.list_stats(metric.id)
+    metric, stat = only_stored_stat(live_server)
     assert metric.name == "From The Config"
     assert stat.meta["route"] == "/posts/<slug>"
     state.client.close()
+
+
+def test_config_wins_over_the_environment_without_a_client(
+    live_server: LiveServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STATSMIX_API_KEY", live_server.api_key)
+    monkeypatch.setenv("STATSMIX_URL", live_server.url)
+    monkeypatch.setenv("STATSMIX_IGNORE", "1")
+    monkeypatch.setenv("STATSMIX_TEST_METRIC_NAME", "From The Environment")
+    app = make_app(STATSMIX_IGNORE=False, STATSMIX_TEST_METRIC_NAME="From The Config")
+    StatsMix(app)
+
+    app.test_client().get("/posts/a", buffered=True)
+    state = app.extensions["statsmix"]
+    assert state.client.flush(10)
+
+    metric, stat = only_stored_stat(live_server)
+    assert metric.name == "From The Config"
+    assert stat.meta["route"] == "/posts/<slug>"
+    state.client.close()
+
+
+def only_stored_stat(server: LiveServer) -> tuple[Metric, StoredStat]:
+    """The server's one metric and its one stat."""
+    with API(server.url, server.api_key) as api:
+        (metric,) = api.list_metrics()
+        (stat,) = api.list_stats(metric.id)
+    return metric, stat
