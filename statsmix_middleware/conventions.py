@@ -4,6 +4,7 @@ from __future__ import annotations
 
 __all__ = [
     "DEFAULT_REQUEST_METRIC",
+    "MAX_BATCH_SIZE",
     "OVERFLOW_VALUE",
     "UNMATCHED_ROUTE",
 ]
@@ -18,3 +19,7 @@ UNMATCHED_ROUTE = "__unmatched__"
 
 #: What a meta value becomes once its key has used up its cardinality budget.
 OVERFLOW_VALUE = "__other__"
+
+#: Most stats in one ``batch.json`` request: the server refuses more with a
+#: 413, and the HTTP backend never sends more.
+MAX_BATCH_SIZE = 1000

@@ -17,6 +17,7 @@ from types import MappingProxyType, TracebackType
 
 import httpx
 
+from ..conventions import MAX_BATCH_SIZE
 from ..settings import Settings
 from ..stat import Stat
 from ._queue import StatQueue
@@ -65,7 +66,7 @@ class HTTPBackend:
         url: the server's base address (``STATSMIX_URL``).
         api_key: the account's key (``STATSMIX_API_KEY``, or the Heroku-style
             ``.../api_key/<KEY>`` in ``STATSMIX_URL``).
-        batch_size: most stats per request.
+        batch_size: most stats per request, at most ``MAX_BATCH_SIZE`` (1000).
         flush_interval: longest a stat waits before its batch is sent.
         max_queue_size: most stats waiting; beyond it new stats are dropped.
         timeout: seconds for each request.
@@ -102,6 +103,11 @@ class HTTPBackend:
                 "HTTPBackend needs an API key: pass api_key= or set STATSMIX_API_KEY"
             )
         _check_at_least(1, batch_size=batch_size, max_queue_size=max_queue_size)
+        if batch_size > MAX_BATCH_SIZE:
+            raise ValueError(
+                f"batch_size must be at most {MAX_BATCH_SIZE} (the server's bound "
+                f"on a batch), not {batch_size!r}"
+            )
         _check_at_least(0, max_retries=max_retries, shutdown_timeout=shutdown_timeout)
         _check_positive(
             flush_interval=flush_interval,

@@ -162,6 +162,7 @@ def test_answers_read_in_their_looser_shapes() -> None:
     "options",
     [
         {"batch_size": 0},
+        {"batch_size": 1001},
         {"max_queue_size": 0},
         {"flush_interval": 0},
         {"timeout": -1},

@@ -35,6 +35,8 @@ from typing import Any
 from starlette.responses import Response
 from starlette.routing import Route
 
+from statsmix_middleware.conventions import MAX_BATCH_SIZE
+
 from ..errors import ApiError
 from ..render import json_text_response
 from .batch_store import store_batch
@@ -43,7 +45,7 @@ from .routing import PREFIX
 
 __all__ = ["MAX_BATCH_ITEMS", "routes"]
 
-MAX_BATCH_ITEMS = 1000
+MAX_BATCH_ITEMS = MAX_BATCH_SIZE
 
 
 def _items(params: dict[str, Any]) -> list[Any]:
