@@ -276,27 +276,34 @@ def test_module_level_track_without_configuration_never_raises() -> None:
     assert done.stderr.count("STATSMIX_API_KEY") == 1
 
 
-def test_an_api_key_picks_the_http_backend_to_the_given_url() -> None:
-    client = Client(api_key="k1", url="http://127.0.0.1:9/api_key/ignored")
-    try:
-        backend = client.backend
-        assert isinstance(backend, HTTPBackend)
-        assert backend.url == "http://127.0.0.1:9"
-        assert backend.options.api_key == "k1"
-    finally:
-        client.close()
-
-
-def test_an_api_key_in_the_environment_picks_the_default_url(
+@pytest.mark.parametrize(
+    ("settings", "environ", "url", "key"),
+    [
+        (
+            {"api_key": "k1", "url": "http://127.0.0.1:9/api_key/ignored"},
+            {},
+            "http://127.0.0.1:9",
+            "k1",
+        ),
+        ({}, {"STATSMIX_API_KEY": "from-env"}, "http://127.0.0.1:8765", "from-env"),
+    ],
+    ids=["given", "from the environment, to the default url"],
+)
+def test_an_api_key_picks_the_http_backend(
+    settings: dict[str, str],
+    environ: dict[str, str],
+    url: str,
+    key: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("STATSMIX_API_KEY", "from-env")
-    client = Client()
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    client = Client(**settings)  # type: ignore[arg-type]
     try:
         backend = client.backend
         assert isinstance(backend, HTTPBackend)
-        assert backend.url == "http://127.0.0.1:8765"
-        assert backend.options.api_key == "from-env"
+        assert backend.url == url
+        assert backend.options.api_key == key
     finally:
         client.close()
 
