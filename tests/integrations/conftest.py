@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from starlette.testclient import TestClient
+from starlette.types import ASGIApp
 
 from statsmix_middleware import Client, MemoryBackend, Stat
 
@@ -25,3 +27,18 @@ def only_stat(memory: MemoryBackend) -> Stat:
     stats = memory.stats
     assert len(stats) == 1, stats
     return stats[0]
+
+
+def get_crash(app: ASGIApp, raised: Exception, raise_server_exceptions: bool) -> None:
+    """GET ``/crash``, whose endpoint raises ``raised``.
+
+    With ``raise_server_exceptions`` the same exception object reaches the
+    caller; without, the answer is a 500.
+    """
+    http = TestClient(app, raise_server_exceptions=raise_server_exceptions)
+    if raise_server_exceptions:
+        with pytest.raises(type(raised)) as caught:
+            http.get("/crash")
+        assert caught.value is raised
+    else:
+        assert http.get("/crash").status_code == 500

@@ -16,7 +16,7 @@ from starlette.websockets import WebSocket
 
 from statsmix_middleware import Client, MemoryBackend
 from statsmix_starlette import StatsMixMiddleware, install
-from tests.integrations.conftest import only_stat
+from tests.integrations.conftest import get_crash, only_stat
 
 Handler = Callable[[Request, Exception], Response]
 
@@ -93,14 +93,8 @@ def test_unhandled_exception_is_500_with_error_and_passes_through(
 
     app = Starlette(routes=[Route("/crash", crash)])
     install(app, client=client)
-    http = TestClient(app, raise_server_exceptions=raise_server_exceptions)
 
-    if raise_server_exceptions:
-        with pytest.raises(PaymentDown) as caught:
-            http.get("/crash")
-        assert caught.value is raised
-    else:
-        assert http.get("/crash").status_code == 500
+    get_crash(app, raised, raise_server_exceptions)
 
     assert only_stat(memory).meta == {
         "method": "GET",

@@ -21,7 +21,7 @@ from starlette.websockets import WebSocket
 from statsmix_middleware import Client, MemoryBackend, tracked
 from statsmix_middleware.conventions import UNMATCHED_ROUTE
 from statsmix_starlette import StatsMixMiddleware, middleware
-from tests.integrations.conftest import only_stat
+from tests.integrations.conftest import get_crash, only_stat
 
 
 def ok(request: Request) -> Response:
@@ -273,14 +273,8 @@ def test_unhandled_exception_is_500_with_error(
         raise raised
 
     app = make_app(client, [Route("/crash", crash)])
-    http = TestClient(app, raise_server_exceptions=raise_server_exceptions)
 
-    if raise_server_exceptions:
-        with pytest.raises(ZeroDivisionError) as caught:
-            http.get("/crash")
-        assert caught.value is raised
-    else:
-        assert http.get("/crash").status_code == 500
+    get_crash(app, raised, raise_server_exceptions)
 
     assert only_stat(memory).meta == {
         "method": "GET",
